@@ -1,0 +1,3 @@
+"""Commands: registry."""
+
+from claimcheck.cli.app import app  # noqa: F401

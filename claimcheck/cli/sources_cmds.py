@@ -1,0 +1,3 @@
+"""Commands: sources."""
+
+from claimcheck.cli.app import app  # noqa: F401

@@ -1,0 +1,3 @@
+"""Commands: verify."""
+
+from claimcheck.cli.app import app  # noqa: F401

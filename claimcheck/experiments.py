@@ -1,0 +1,167 @@
+"""The replication registry: experiments register themselves by name with a decorator.
+
+As in lm-evaluation-harness, a replication package does
+
+    @register_experiment(
+        "coco_dr.idro_ablation",
+        paper="2210.15212",
+        conditions=("full", "without_idro", "without_coco", "untrained"),
+        scales={"smoke": ScaleSpec(...), "proxy": ScaleSpec(...), "full": ScaleSpec(...)},
+    )
+    def idro_ablation(ctx: RunContext) -> ExperimentOutput: ...
+
+and claims.yaml names `coco_dr.idro_ablation`. A name read from YAML is only ever looked up here, never
+imported: a registry file cannot make claimcheck run code it does not already ship.
+
+Registering modules must stay cheap to import (no torch at module level): `claimcheck list` loads them all.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+
+from claimcheck.home import sha256_path
+from claimcheck.models import ExperimentOutput, Record, Scale
+
+
+class Requirements(Record):
+    """What a scale needs from the machine; the engine checks these before running."""
+
+    gpus: int = Field(default=0, ge=0, description="CUDA devices needed")
+    network: bool = Field(default=False, description="needs to download (hub weights, official data)")
+    datasets: list[str] = Field(default_factory=list, description="dataset names looked up in the data dirs")
+    models: list[str] = Field(default_factory=list, description="model weights: hub ids or packaged names")
+    packages: list[str] = Field(default_factory=list, description="importable Python modules")
+    minutes: float = Field(description="compute on the reference machine for this scale")
+    reference_machine: str = Field(default="2-core CPU", description="what `minutes` was measured on")
+
+
+class ScaleSpec(Record):
+    requirements: Requirements
+    config: dict[str, Any] = Field(default_factory=dict)
+    seeds: list[int] = Field(default_factory=lambda: [0])
+    launcher: str | None = Field(
+        default=None, description="command prefix for multi-process runs, e.g. 'torchrun --nproc_per_node 8'"
+    )
+
+
+class RunContext:
+    """What an experiment function receives: its scale, config and seeds, and hooks for progress.
+
+    `step`/`advance` drive the engine's live progress bar; standalone runs print nothing unless a
+    reporter is given. `fingerprint` records the sha256 of a data or weight file the run read.
+    """
+
+    def __init__(
+        self,
+        *,
+        experiment: str,
+        scale: Scale,
+        config: dict[str, Any],
+        seeds: list[int],
+        data_dir: Path | None = None,
+        work_dir: Path,
+        on_step: Callable[[str, float | None], None] | None = None,
+        on_advance: Callable[[float], None] | None = None,
+    ) -> None:
+        self.experiment = experiment
+        self.scale = scale
+        self.config = config
+        self.seeds = seeds
+        self.data_dir = data_dir
+        self.work_dir = work_dir
+        self.fingerprints: dict[str, str] = {}
+        self._on_step = on_step
+        self._on_advance = on_advance
+
+    def step(self, description: str, total: float | None = None) -> None:
+        if self._on_step:
+            self._on_step(description, total)
+
+    def advance(self, amount: float = 1.0) -> None:
+        if self._on_advance:
+            self._on_advance(amount)
+
+    def fingerprint(self, name: str, path: str | Path) -> str:
+        digest = sha256_path(path)
+        self.fingerprints[name] = digest
+        return digest
+
+
+ExperimentFn = Callable[[RunContext], ExperimentOutput]
+
+
+@dataclass(frozen=True)
+class Experiment:
+    name: str
+    fn: ExperimentFn
+    paper: str
+    description: str
+    conditions: tuple[str, ...]
+    scales: dict[Scale, ScaleSpec]
+    metrics: tuple[str, ...] = ()
+    params: frozenset[str] = field(default_factory=frozenset)
+
+    def config_for(self, scale: Scale, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The scale's default config with a claim's `params` laid over it (unknown keys are errors)."""
+        if scale not in self.scales:
+            raise KeyError(f"experiment {self.name} has no {scale} scale")
+        config = dict(self.scales[scale].config)
+        for key, value in (params or {}).items():
+            if key not in self.params and key not in config:
+                raise KeyError(f"experiment {self.name} has no parameter {key!r}")
+            config[key] = value
+        return config
+
+
+_REGISTRY: dict[str, Experiment] = {}
+
+
+def register_experiment(
+    name: str,
+    *,
+    paper: str,
+    scales: dict[Scale, ScaleSpec],
+    conditions: tuple[str, ...] = ("default",),
+    metrics: tuple[str, ...] = (),
+    params: tuple[str, ...] = (),
+    description: str = "",
+) -> Callable[[ExperimentFn], ExperimentFn]:
+    """Register `fn` under `name`. A second registration of the same name is a programming error."""
+
+    def decorator(fn: ExperimentFn) -> ExperimentFn:
+        if name in _REGISTRY and _REGISTRY[name].fn is not fn:
+            raise ValueError(f"experiment {name!r} is already registered")
+        _REGISTRY[name] = Experiment(
+            name=name,
+            fn=fn,
+            paper=paper,
+            description=description or (fn.__doc__ or "").strip().split("\n")[0],
+            conditions=conditions,
+            scales=scales,
+            metrics=metrics,
+            params=frozenset(params),
+        )
+        return fn
+
+    return decorator
+
+
+def load_all() -> dict[str, Experiment]:
+    """Import the bundled replication packages (the only place `replications` is imported)."""
+    importlib.import_module("replications")
+    return dict(_REGISTRY)
+
+
+def get_experiment(name: str) -> Experiment:
+    experiments = load_all()
+    if name not in experiments:
+        known = ", ".join(sorted(experiments)) or "none"
+        raise KeyError(f"unknown experiment {name!r} (registered: {known})")
+    return experiments[name]

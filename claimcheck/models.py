@@ -1,0 +1,308 @@
+"""Domain types: every record that crosses a file boundary (claims.yaml, run records, evidence, exports).
+
+Pydantic v2 models with `extra="forbid"` so that a typo in a hand-edited claims.yaml is an error naming the
+field, not a silently ignored key.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date as Date
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+SCHEMA_VERSION = 1
+
+Scale = Literal["smoke", "proxy", "full"]
+SCALES: tuple[Scale, ...] = ("smoke", "proxy", "full")
+
+
+class Record(BaseModel):
+    """Base for every file-crossing record: unknown fields are errors."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+# --------------------------------------------------------------------------------------------------- sources
+
+
+class SourceRef(Record):
+    """A paper a report cites or examines, identified by its arXiv id (version kept when the report gives it)."""
+
+    arxiv_id: str = Field(description="arXiv identifier without version, e.g. 2210.15212")
+    version: int | None = Field(default=None, description="arXiv version the report cites (v2 → 2)")
+    title: str | None = None
+
+    @property
+    def versioned_id(self) -> str:
+        return f"{self.arxiv_id}v{self.version}" if self.version else self.arxiv_id
+
+
+# --------------------------------------------------------------------------------------------------- reports
+
+
+class Methodology(Record):
+    """The figures a report gives about its own making; kept as asserted, checked later against its table."""
+
+    papers_retrieved: int | None = None
+    claims_extracted: int | None = None
+    claims_verified: int | None = None
+    quality_score: float | None = Field(default=None, description="out of 10")
+
+
+class Report(Record):
+    """One ingested document: a synthesis report or an arXiv abstract page."""
+
+    id: str = Field(description="stable id derived from the file's content")
+    kind: Literal["synthesis", "arxiv-abstract"]
+    file: str = Field(description="file name the report was ingested from")
+    layout: Literal["markdown", "plain", "arxiv-abstract"]
+    title: str
+    date: Date | None = None
+    abstract: str | None = None
+    examined_paper: str | None = Field(default=None, description="title of the paper the report examines")
+    research_question: str | None = None
+    methodology: Methodology = Field(default_factory=Methodology)
+    references: list[SourceRef] = Field(default_factory=list)
+    # arXiv abstract pages only
+    authors: list[str] = Field(default_factory=list)
+    arxiv: SourceRef | None = None
+    comments: str | None = None
+    subjects: list[str] = Field(default_factory=list)
+
+
+# --------------------------------------------------------------------------------------------------- claims
+
+
+class Quantity(Record):
+    """A measurable statement extracted from a claim's text.
+
+    `kind="absolute"`: `subject` scores `value` of `metric` on `dataset` (under `condition`).
+    `kind="relative-change"`: `subject` changes `metric` by `value` percent relative to `baseline`.
+    Metric names follow ir_measures (`nDCG@10`, `AP`, `R@100`).
+    """
+
+    kind: Literal["absolute", "relative-change"] = "absolute"
+    subject: str | None = Field(default=None, description="model or variant, e.g. 'COCO-DR Base'")
+    metric: str | None = Field(default=None, description="ir_measures name, e.g. nDCG@10, AP")
+    value: float
+    unit: Literal["score", "percent"] = "score"
+    decimals: int = Field(ge=0, description="decimal places the claim reports the value with")
+    dataset: str | None = None
+    condition: str | None = Field(default=None, description="ablation condition, e.g. 'without iDRO'")
+    baseline: str | None = Field(default=None, description="what a relative change is measured against")
+    setting: str | None = Field(default=None, description="e.g. 'low-resource languages'")
+
+
+class Mention(Record):
+    """Where a claim appears, with what the report asserted about it. Never our verdict."""
+
+    report: str = Field(description="id of the report")
+    line: int | None = Field(default=None, description="1-based line of the claims-table row or sentence")
+    text: str = Field(description="the claim text exactly as this report gives it")
+    tick: bool | None = Field(default=None, description="the report's own ✓ (true) / × (false)")
+    confidence: float | None = Field(default=None, description="the report's own confidence, if given")
+
+
+class Tolerance(Record):
+    """How far a measurement may sit from the claimed value and still verify it."""
+
+    kind: Literal["absolute", "relative"]
+    value: float = Field(gt=0)
+    reason: str = Field(min_length=1)
+
+
+class ValueTarget(Record):
+    """The claim states the value of `metric` for `condition` on `dataset`."""
+
+    condition: str = "default"
+    metric: str
+    dataset: str
+
+
+class EffectTarget(Record):
+    """The claim implies `condition` beats (`direction="greater"`) or trails `baseline` on `metric`.
+
+    `relative=True` measures the effect as (condition − baseline) / baseline, for claims such as
+    "a 13.7% improvement in MAP"; otherwise as an absolute difference.
+    """
+
+    condition: str
+    baseline: str
+    metric: str
+    datasets: list[str] = Field(min_length=1)
+    direction: Literal["greater", "less"] = "greater"
+    relative: bool = False
+
+
+class Replication(Record):
+    """Link from a claim to a registered experiment. Named, never imported from a path read here."""
+
+    experiment: str = Field(description="registered experiment name, e.g. coco_dr.idro_ablation")
+    params: dict[str, Any] = Field(default_factory=dict, description="overrides of the experiment config")
+    scale: Scale = Field(default="full", description="the claim's own scale: where a value verdict is possible")
+    value: ValueTarget | None = None
+    effect: EffectTarget | None = None
+    proxy_effect: EffectTarget | None = Field(
+        default=None, description="the direction of effect a proxy run checks for this claim"
+    )
+
+    @model_validator(mode="after")
+    def _has_target(self) -> Replication:
+        if not (self.value or self.effect or self.proxy_effect):
+            raise ValueError("a replication needs at least one of value, effect, proxy_effect")
+        return self
+
+
+class Claim(Record):
+    id: str = Field(description="stable readable id")
+    text: str = Field(description="canonical claim text (the longest mention's, kept verbatim)")
+    truncated: bool = Field(default=False, description="the report cut the text (about 120 characters)")
+    completed_text: str | None = Field(default=None, description="text completed from the source paper")
+    kind: Literal["numeric", "effect", "method", "background"] = "background"
+    sources: list[SourceRef] = Field(default_factory=list)
+    quantity: Quantity | None = None
+    mentions: list[Mention] = Field(default_factory=list)
+    replication: Replication | None = None
+    tolerance: Tolerance | None = None
+    notes: str | None = None
+
+    @property
+    def ticks_disagree(self) -> bool:
+        ticks = {m.tick for m in self.mentions if m.tick is not None}
+        return len(ticks) > 1
+
+
+class ClaimRegistry(Record):
+    """The whole of claims.yaml."""
+
+    version: int = SCHEMA_VERSION
+    reports: list[Report] = Field(default_factory=list)
+    claims: list[Claim] = Field(default_factory=list)
+
+    def claim(self, claim_id: str) -> Claim:
+        for c in self.claims:
+            if c.id == claim_id:
+                return c
+        raise KeyError(claim_id)
+
+
+# --------------------------------------------------------------------------------------------------- runs
+
+
+class Measurement(Record):
+    """One metric for one condition on one dataset with one seed, with its per-query scores."""
+
+    condition: str = "default"
+    dataset: str
+    metric: str = Field(description="ir_measures name")
+    seed: int = 0
+    value: float
+    per_query: dict[str, float] = Field(default_factory=dict)
+
+    @field_validator("value")
+    @classmethod
+    def _finite_or_nan(cls, v: float) -> float:
+        # NaN is allowed through so the verdict can call it an error; infinities are never meaningful here.
+        if math.isinf(v):
+            raise ValueError("measurement is infinite")
+        return v
+
+
+class ExperimentOutput(Record):
+    """What an experiment function returns."""
+
+    measurements: list[Measurement] = Field(default_factory=list)
+    fingerprints: dict[str, str] = Field(
+        default_factory=dict, description="sha256 of every data file and weight file read, by name"
+    )
+    notes: list[str] = Field(default_factory=list)
+    extra: dict[str, Any] = Field(default_factory=dict, description="experiment-specific tables, JSON-able")
+
+
+class Provenance(Record):
+    git_commit: str | None
+    git_dirty: bool | None = None
+    python: str
+    platform: str
+    packages: dict[str, str]
+    cpu: str
+    gpu: str | None = None
+    threads: int
+    hostname: str | None = None
+
+
+class RunRecord(Record):
+    """One experiment run at one scale: content-addressed by `key`."""
+
+    schema_version: int = SCHEMA_VERSION
+    key: str = Field(description="sha256 of what defines the run: experiment, scale, config, seeds, code")
+    experiment: str
+    scale: Scale
+    config: dict[str, Any]
+    seeds: list[int]
+    claim_ids: list[str] = Field(default_factory=list)
+    status: Literal["ok", "error"]
+    error: str | None = None
+    output: ExperimentOutput = Field(default_factory=ExperimentOutput)
+    provenance: Provenance
+    started_at: str
+    wall_time_s: float
+    peak_memory_mb: float
+    imported_from: str | None = Field(default=None, description="where `results import` found it")
+
+
+# --------------------------------------------------------------------------------------------------- verdicts
+
+
+class Verdict(StrEnum):
+    VERIFIED = "verified"
+    REFUTED = "refuted"
+    DIRECTION_REPRODUCED = "direction-reproduced"
+    DIRECTION_NOT_REPRODUCED = "direction-not-reproduced"
+    INCONCLUSIVE = "inconclusive"
+    NOT_RUN = "not-run"
+    ERROR = "error"
+
+
+class ClaimResult(Record):
+    """Our verdict on one claim from the run records (never from the report's own tick)."""
+
+    claim_id: str
+    verdict: Verdict
+    scale: Scale | None = None
+    experiment: str | None = None
+    claimed: float | None = None
+    measured: float | None = None
+    interval: tuple[float, float] | None = Field(default=None, description="95% interval of the measurement")
+    tolerance: float | None = Field(default=None, description="absolute half-width used for the verdict")
+    effect: float | None = Field(default=None, description="effect size (mean paired difference)")
+    p_value: float | None = None
+    seeds: list[int] = Field(default_factory=list)
+    datasets: list[str] = Field(default_factory=list)
+    reason: str = ""
+    command: str | None = Field(default=None, description="how to run it where it can run")
+    records: list[str] = Field(default_factory=list, description="keys of the run records used")
+    wall_time_s: float | None = None
+
+
+class EvidenceVerdict(StrEnum):
+    SUPPORTED = "supported"
+    CONTRADICTED = "contradicted"
+    NOT_FOUND = "not-found"
+
+
+class EvidencePassage(Record):
+    page: int | None = Field(description="1-based PDF page; None for the arXiv abstract")
+    text: str
+    score: float | None = None
+
+
+class EvidenceResult(Record):
+    claim_id: str
+    verdict: EvidenceVerdict
+    evidence: list[EvidencePassage] = Field(default_factory=list)
+    note: str = ""
+    source: str | None = Field(default=None, description="arXiv id (with version) the evidence comes from")
