@@ -286,6 +286,7 @@ class ClaimResult(Record):
     command: str | None = Field(default=None, description="how to run it where it can run")
     records: list[str] = Field(default_factory=list, description="keys of the run records used")
     wall_time_s: float | None = None
+    details: dict[str, Any] = Field(default_factory=dict, description="per-dataset / per-seed breakdown")
 
 
 class EvidenceVerdict(StrEnum):
