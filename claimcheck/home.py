@@ -10,7 +10,6 @@ import hashlib
 import os
 import tempfile
 from pathlib import Path
-
 from typing import TypeVar
 
 from pydantic import BaseModel
