@@ -1,0 +1,106 @@
+"""Generalized contrastive learning (GCL) and plain image–text contrastive learning (CL) as one function.
+
+Every sample j of a batch of N contributes three L2-normalised embeddings: image `e_i[j]`, text `e_t[j]` and
+fused image+text `e_it[j]`. A *directional term* (a, b) is an InfoNCE loss whose anchors are the modality-`a`
+embeddings and whose positive for anchor j is the modality-`b` embedding of the same sample j.
+
+GCL (arXiv 2509.25638, as `../shared/REFERENCE.md` states it) is the mean of the six terms
+(i,t), (i,it), (t,i), (t,it), (it,t), (it,i), each with a softmax denominator over *all 3N embeddings of the
+batch except the anchor itself*. CL is the (i,t), (t,i) special case with CLIP's denominator (the N embeddings
+of the positive's modality). Both go through `directional_infonce`, so they cannot drift apart.
+
+Options the paper's text leaves open are arguments with stated defaults:
+- `candidates`: "all" (every embedding of the modalities present, anchor excluded; GCL's default) or
+  "positive_modality" (only the positive's modality, as CLIP; CL's default).
+- `mask_same_sample`: also drop from the denominator the anchor's *own sample's* embeddings other than the
+  positive (for GCL: the third modality of sample j, which is a positive of another term). Default False:
+  the reference's formula keeps them as negatives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    import torch
+
+Modality = Literal["i", "t", "it"]
+Pair = tuple[Modality, Modality]
+Candidates = Literal["all", "positive_modality"]
+
+GCL_PAIRS: tuple[Pair, ...] = (("i", "t"), ("i", "it"), ("t", "i"), ("t", "it"), ("it", "t"), ("it", "i"))
+CL_PAIRS: tuple[Pair, ...] = (("i", "t"), ("t", "i"))
+MODALITIES: tuple[Modality, ...] = ("i", "t", "it")
+
+
+def directional_infonce(
+    embeddings: dict[Modality, torch.Tensor],
+    pairs: Sequence[Pair],
+    temperature: float | torch.Tensor,
+    *,
+    candidates: Candidates = "all",
+    mask_same_sample: bool = False,
+) -> torch.Tensor:
+    """Mean over `pairs` of the directional InfoNCE terms; embeddings are (N, d) and already L2-normalised.
+
+    With `candidates="all"` the candidate set is every embedding of every modality named in `pairs`, stacked
+    modality-major (row m*N + j is modality m of sample j); one similarity matrix serves all terms.
+    """
+    import torch
+
+    if not pairs:
+        raise ValueError("need at least one (anchor, positive) modality pair")
+    used = [m for m in MODALITIES if any(m in pair for pair in pairs)]
+    missing = [m for m in used if m not in embeddings]
+    if missing:
+        raise ValueError(f"pairs need embeddings for modalities {missing}")
+    n = embeddings[used[0]].shape[0]
+    offset = {m: k * n for k, m in enumerate(used)}
+    stacked = torch.cat([embeddings[m] for m in used], dim=0)  # (M*N, d)
+    logits = stacked @ stacked.T / temperature  # (M*N, M*N)
+    rows = torch.arange(n, device=stacked.device)
+
+    terms = []
+    for anchor, positive in pairs:
+        block = logits[offset[anchor] : offset[anchor] + n]  # anchors of modality `anchor`, all candidates
+        if candidates == "positive_modality":
+            # only sample j's positive is of this modality: nothing of sample j to exclude or mask
+            terms.append(torch.nn.functional.cross_entropy(block[:, offset[positive] : offset[positive] + n], rows))
+            continue
+        if candidates != "all":
+            raise ValueError(f"unknown candidates option {candidates!r}")
+        excluded = torch.zeros_like(block, dtype=torch.bool)
+        excluded[rows, offset[anchor] + rows] = True  # the anchor itself
+        if mask_same_sample:
+            for other in used:
+                if other not in (anchor, positive):
+                    excluded[rows, offset[other] + rows] = True
+        block = block.masked_fill(excluded, float("-inf"))
+        terms.append(torch.nn.functional.cross_entropy(block, offset[positive] + rows))
+    return torch.stack(terms).mean()
+
+
+def gcl_loss(
+    e_i: torch.Tensor,
+    e_t: torch.Tensor,
+    e_it: torch.Tensor,
+    temperature: float | torch.Tensor,
+    *,
+    pairs: Sequence[Pair] = GCL_PAIRS,
+    candidates: Candidates = "all",
+    mask_same_sample: bool = False,
+) -> torch.Tensor:
+    """GCL: mean of the six directional terms, denominators over all 3N batch embeddings but the anchor."""
+    return directional_infonce(
+        {"i": e_i, "t": e_t, "it": e_it},
+        pairs,
+        temperature,
+        candidates=candidates,
+        mask_same_sample=mask_same_sample,
+    )
+
+
+def cl_loss(e_i: torch.Tensor, e_t: torch.Tensor, temperature: float | torch.Tensor) -> torch.Tensor:
+    """Plain CLIP loss: the (i,t), (t,i) terms of GCL with CLIP's denominators (the positive's modality)."""
+    return directional_infonce({"i": e_i, "t": e_t}, CL_PAIRS, temperature, candidates="positive_modality")
