@@ -1,0 +1,166 @@
+"""Run records: content-addressed JSON files under `claimcheck.home.records_dir()`, the cache, and import.
+
+A record's file is `<key>.json`, where the key is the sha256 of the canonical JSON of everything that defines
+the run: experiment name, scale, config, seeds and the code version (git commit of the checkout, else the
+installed package version, plus a hash of the replication package's source files). A record is reused only
+when its key matches, so a change of config, seeds or code reruns the experiment.
+
+Files are written whole (temp file + rename) after the run ends: an interrupted run leaves no record and no
+half-written file, and readers skip temp files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from claimcheck import __version__
+from claimcheck.experiments import Experiment
+from claimcheck.home import read_model, records_dir, write_model
+from claimcheck.models import RunRecord, Scale
+from claimcheck.provenance import git_commit
+
+
+class CacheMode(StrEnum):
+    ONLY_MISSING = "only-missing"  # reuse matching records, run what is missing
+    ALWAYS = "always"  # reuse only, never run
+    NEVER = "never"  # rerun everything
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def source_files(experiment: Experiment) -> list[Path]:
+    """The source files that define an experiment: its replication package, or its own module file."""
+    module = sys.modules.get(experiment.fn.__module__)
+    parts = experiment.fn.__module__.split(".")
+    if parts[0] == "replications" and len(parts) > 1:
+        package = sys.modules.get(".".join(parts[:2]))
+        init = getattr(package, "__file__", None)
+        if init:
+            return sorted(Path(init).parent.rglob("*.py"))
+    path = inspect.getsourcefile(experiment.fn) or getattr(module, "__file__", None)
+    return [Path(path)] if path else []
+
+
+def source_hash(experiment: Experiment) -> str:
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for path in source_files(experiment):
+        resolved = path.resolve()
+        name = str(resolved.relative_to(root)) if resolved.is_relative_to(root) else resolved.name
+        digest.update(name.encode())
+        digest.update(hashlib.sha256(resolved.read_bytes()).hexdigest().encode())
+    return digest.hexdigest()
+
+
+def code_version(experiment: Experiment) -> dict[str, str]:
+    commit = git_commit()
+    base = {"git_commit": commit} if commit else {"package_version": __version__}
+    return {**base, "source_sha256": source_hash(experiment)}
+
+
+def run_key(experiment: str, scale: Scale, config: dict[str, Any], seeds: list[int], code: dict[str, str]) -> str:
+    payload = {"experiment": experiment, "scale": scale, "config": config, "seeds": list(seeds), "code": code}
+    return hashlib.sha256(canonical_json(payload).encode("utf-8")).hexdigest()
+
+
+def config_matches(record: RunRecord, config: dict[str, Any]) -> bool:
+    return canonical_json(record.config) == canonical_json(config)
+
+
+@dataclass
+class ImportSummary:
+    imported: list[str] = field(default_factory=list)
+    already_present: list[str] = field(default_factory=list)
+    invalid: list[tuple[str, str]] = field(default_factory=list)
+
+
+class RecordStore:
+    """The records directory: one `<key>.json` per run."""
+
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = root if root is not None else records_dir()
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def path(self, key: str) -> Path:
+        return self.root / f"{key}.json"
+
+    def get(self, key: str) -> RunRecord | None:
+        path = self.path(key)
+        if not path.is_file():
+            return None
+        try:
+            return read_model(path, RunRecord)
+        except (ValidationError, ValueError, OSError):
+            return None
+
+    def put(self, record: RunRecord) -> Path:
+        path = self.path(record.key)
+        write_model(path, record)
+        return path
+
+    def files(self) -> Iterator[Path]:
+        # Temp files of an interrupted write start with a dot; they are never records.
+        yield from sorted(p for p in self.root.glob("*.json") if not p.name.startswith("."))
+
+    def scan(self) -> tuple[list[RunRecord], list[tuple[Path, str]]]:
+        """All readable records, and the files that are not valid records (with why)."""
+        records, invalid = [], []
+        for path in self.files():
+            try:
+                records.append(read_model(path, RunRecord))
+            except (ValidationError, ValueError, OSError) as exc:
+                invalid.append((path, _first_line(exc)))
+        return records, invalid
+
+    def all(self) -> list[RunRecord]:
+        return self.scan()[0]
+
+    def find(self, experiment: str, scale: Scale, config: dict[str, Any]) -> list[RunRecord]:
+        """Records of this experiment/scale/config from any code version or machine, newest first."""
+        found = [r for r in self.all() if r.experiment == experiment and r.scale == scale and config_matches(r, config)]
+        return sorted(found, key=lambda r: r.started_at, reverse=True)
+
+    def import_dir(self, source: Path) -> ImportSummary:
+        """Validate every `*.json` record under `source` and add those not yet here, marking where they came from."""
+        summary = ImportSummary()
+        files = [source] if source.is_file() else sorted(source.rglob("*.json"))
+        for path in files:
+            if path.name.startswith("."):
+                continue
+            try:
+                record = read_model(path, RunRecord)
+            except (ValidationError, ValueError, OSError) as exc:
+                summary.invalid.append((str(path), _first_line(exc)))
+                continue
+            if len(record.key) != 64 or any(c not in "0123456789abcdef" for c in record.key):
+                summary.invalid.append((str(path), f"key {record.key!r} is not a sha256 hex digest"))
+                continue
+            if self.path(record.key).is_file():
+                summary.already_present.append(record.key)
+                continue
+            if record.imported_from is None:
+                record = record.model_copy(update={"imported_from": str(path.resolve())})
+            self.put(record)
+            summary.imported.append(record.key)
+        return summary
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    if isinstance(exc, ValidationError):
+        err = exc.errors()[0]
+        loc = ".".join(str(p) for p in err["loc"]) or "record"
+        return f"{exc.error_count()} validation error(s); first: {loc}: {err['msg']}"
+    return text.splitlines()[0] if text else type(exc).__name__

