@@ -307,3 +307,4 @@ class EvidenceResult(Record):
     evidence: list[EvidencePassage] = Field(default_factory=list)
     note: str = ""
     source: str | None = Field(default=None, description="arXiv id (with version) the evidence comes from")
+    completed_text: str | None = Field(default=None, description="a truncated claim's text completed from the source")
