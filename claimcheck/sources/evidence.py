@@ -1,0 +1,288 @@
+"""Claim-by-claim documentary evidence from the cached source papers.
+
+For each claim: the best passages of the abstract and full text (page numbers; the abstract is page None),
+numeric evidence from table cells for claims with a quantity, and the completion of a truncated claim when its
+cut text occurs in the source with one completion only.
+
+Verdict rules:
+- with a quantity: the table cell decides (see `numeric.py`); if no cell fits, a sentence that states the
+  claimed number with the claim's dataset (or, for a relative change, the number with its % sign) supports it;
+  otherwise not-found. Contradicted only when a cell that fits the claim states another value.
+- without a quantity: a similarity judgement. Supported when one passage has cosine ≥ SUPPORT_COSINE with the
+  claim (MiniLM) or contains ≥ SUPPORT_COVERAGE of the claim's content words, and the two agree in negation.
+  Never contradicted: similarity cannot tell "says otherwise" from "says something else".
+- any failure for one claim (missing source, broken PDF) gives that claim not-found with the reason.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from claimcheck.home import evidence_dir, write_model
+from claimcheck.models import Claim, EvidencePassage, EvidenceResult, EvidenceVerdict, Quantity, SourceRef
+from claimcheck.sources.cache import find_pdf, load_metadata, metadata_path
+from claimcheck.sources.numeric import NumericFinding, numeric_evidence
+from claimcheck.sources.pdf import PdfError, TableData, load_pdf
+from claimcheck.sources.similarity import Embedder, bm25_scores
+from claimcheck.sources.text import coverage, key, negated, normalise, split_sentences
+
+# all-MiniLM-L6-v2 cosines: a sentence and its close paraphrase or verbatim copy score about 0.8–1.0, while two
+# sentences on the same topic that state different things score about 0.4–0.75 (measured on this project's
+# fixtures in tests/sources/test_evidence_minilm.py). Claims in these reports are near-verbatim copies of the
+# source's sentences, so 0.80 accepts copies and close paraphrases and rejects merely topical passages.
+SUPPORT_COSINE = 0.80
+# Without embeddings: a verbatim copy contains all of the claim's content words; 0.85 allows a changed word or
+# two ("requires" for "needs") in a claim of a dozen content words.
+SUPPORT_COVERAGE = 0.85
+TOP_K = 3
+
+
+@dataclass
+class SourceText:
+    """Everything the evidence of one paper can come from."""
+
+    label: str
+    passages: list[EvidencePassage] = field(default_factory=list)
+    texts: list[tuple[int | None, str]] = field(default_factory=list)  # (page or None for the abstract, text)
+    tables: list[TableData] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+class SourceMissing(Exception):
+    """Neither metadata nor a readable PDF of the source is in the cache."""
+
+
+def load_source(ref: SourceRef) -> SourceText:
+    meta = load_metadata(ref.arxiv_id)
+    pdf, version_note = find_pdf(ref)
+    label = ref.versioned_id
+    src = SourceText(label=label)
+    if version_note:
+        src.notes.append(version_note)
+    if meta and meta.abstract:
+        src.texts.append((None, normalise(meta.abstract)))
+        src.passages.extend(EvidencePassage(page=None, text=s) for s in split_sentences(meta.abstract))
+    if pdf is not None:
+        try:
+            parsed = load_pdf(pdf)
+        except PdfError as exc:
+            src.notes.append(f"PDF unreadable: {exc}")
+        else:
+            src.label = pdf.stem
+            src.texts.extend((i + 1, t) for i, t in enumerate(parsed.page_texts) if t)
+            src.passages.extend(EvidencePassage(page=s.page, text=s.text) for s in parsed.sentences)
+            src.tables = parsed.tables
+            src.notes.extend(parsed.notes)
+    lacking = [what for what, absent in (("metadata", meta is None), ("PDF", pdf is None)) if absent]
+    if not src.passages and not src.tables:
+        hint = f"`claimcheck sources fetch --paper {label}` (with CLAIMCHECK_NETWORK=1) or `claimcheck sources add`"
+        why = "; ".join([f"no {w} in the cache" for w in lacking] + src.notes)
+        raise SourceMissing(f"source {label} unavailable ({why}); use {hint}")
+    src.notes.extend(f"no {w} of {label} in the cache" for w in lacking)
+    return src
+
+
+# --------------------------------------------------------------------------------------------- completion
+
+
+def complete_truncated(cut: str, texts: list[tuple[int | None, str]]) -> tuple[str | None, str]:
+    """The source sentence a cut claim text starts, if the cut text occurs with exactly one completion."""
+    needle = normalise(cut).rstrip(" .…").replace("...", "").strip()
+    if len(needle) < 20:
+        return None, "cut text too short to complete safely"
+    completions: dict[str, int | None] = {}
+    low_needle = needle.lower()
+    for page, text in texts:
+        low = text.lower()
+        start = low.find(low_needle)
+        while start != -1:
+            rest = text[start:]
+            first = split_sentences(rest)[0] if rest else ""
+            completions.setdefault(first, page)
+            start = low.find(low_needle, start + 1)
+    if not completions:
+        return None, "the cut text does not occur in the source"
+    if len(completions) > 1:
+        return None, f"the cut text occurs with {len(completions)} different completions; not completed"
+    ((sentence, page),) = completions.items()
+    where = "abstract" if page is None else f"page {page}"
+    return sentence, f"completed from the source ({where})"
+
+
+# --------------------------------------------------------------------------------------------- ranking
+
+
+def rank_passages(
+    query: str, passages: list[EvidencePassage], embedder: Embedder | None
+) -> tuple[list[EvidencePassage], str]:
+    """Top passages, scored by cosine when embeddings work, else by BM25; returns them and the method used."""
+    if not passages:
+        return [], "no passages"
+    texts = [p.text for p in passages]
+    lexical = bm25_scores(query, texts)
+    if embedder is not None and embedder.available:
+        scores, method = embedder.cosine(query, texts), "MiniLM cosine"
+    else:
+        scores, method = lexical, "BM25"
+        if embedder is not None and embedder.reason:
+            method += f" ({embedder.reason})"
+    # Ties in cosine (or BM25) are broken by the lexical score.
+    order = np.lexsort((-lexical, -np.asarray(scores)))[:TOP_K]
+    ranked = [EvidencePassage(page=passages[i].page, text=passages[i].text, score=round(float(scores[i]), 4))
+              for i in order]  # fmt: skip
+    return ranked, method
+
+
+def _similarity_verdict(claim_text: str, top: list[EvidencePassage], method: str) -> tuple[EvidenceVerdict, str]:
+    if not top:
+        return EvidenceVerdict.NOT_FOUND, "no text in the source"
+    uses_cosine = method.startswith("MiniLM")
+    for p in top:
+        cov = coverage(claim_text, p.text)
+        strong = (uses_cosine and (p.score or 0) >= SUPPORT_COSINE) or cov >= SUPPORT_COVERAGE
+        if strong and negated(claim_text) == negated(p.text):
+            where = "abstract" if p.page is None else f"page {p.page}"
+            score = f"cosine {p.score:.2f}, " if uses_cosine else ""
+            return EvidenceVerdict.SUPPORTED, (
+                f"similarity judgement: a passage ({where}) matches the claim ({score}{cov:.0%} of its words; "
+                f"threshold cosine ≥ {SUPPORT_COSINE} or ≥ {SUPPORT_COVERAGE:.0%} of the words)"
+            )
+        if strong:
+            return EvidenceVerdict.NOT_FOUND, "similarity judgement: the closest passage differs in negation"
+    best = top[0]
+    score = f"cosine {best.score:.2f}" if uses_cosine else f"{coverage(claim_text, best.text):.0%} of its words"
+    return EvidenceVerdict.NOT_FOUND, f"similarity judgement: no passage matches strongly (best: {score}; {method})"
+
+
+# --------------------------------------------------------------------------------------------- numbers in text
+
+
+def _number_forms(q: Quantity) -> list[str]:
+    forms = {f"{q.value:.{q.decimals}f}"}
+    if q.unit == "score" and q.value <= 1:
+        forms.add(f"{q.value * 100:.{max(q.decimals - 2, 0)}f}")
+    elif q.value > 1:
+        forms.add(f"{q.value / 100:.{q.decimals + 2}f}")
+    return sorted(forms)
+
+
+def number_in_text(q: Quantity, passages: list[EvidencePassage]) -> EvidencePassage | None:
+    """A sentence stating the claimed number (with the dataset, or the % sign for a relative change)."""
+    forms = _number_forms(q)
+    for p in passages:
+        text = normalise(p.text)
+        for form in forms:
+            if not re.search(rf"(?<![\d.]){re.escape(form)}(?![\d])", text):
+                continue
+            if q.kind == "relative-change" and not re.search(rf"{re.escape(form)}\s*%", text):
+                continue
+            if q.dataset and key(q.dataset) not in key(text):
+                continue
+            return p
+    return None
+
+
+# --------------------------------------------------------------------------------------------- per claim
+
+
+class EvidenceChecker:
+    """Checks claims against the cache; loads each source once per run."""
+
+    def __init__(self, embedder: Embedder | None = None) -> None:
+        self.embedder = embedder
+        self._sources: dict[str, SourceText | SourceMissing] = {}
+        self.missing: dict[str, str] = {}
+
+    def source(self, ref: SourceRef) -> SourceText | SourceMissing:
+        if ref.versioned_id not in self._sources:
+            try:
+                self._sources[ref.versioned_id] = load_source(ref)
+            except SourceMissing as exc:
+                self._sources[ref.versioned_id] = exc
+                self.missing[ref.versioned_id] = str(exc)
+            except Exception as exc:  # an unexpected failure of one source never stops the run
+                err = SourceMissing(f"source {ref.versioned_id}: {type(exc).__name__}: {exc}")
+                self._sources[ref.versioned_id] = err
+                self.missing[ref.versioned_id] = str(err)
+        return self._sources[ref.versioned_id]
+
+    def check(self, claim: Claim) -> EvidenceResult:
+        try:
+            return self._check(claim)
+        except Exception as exc:  # per-claim errors become not-found with the reason, never a stopped run
+            note = f"evidence failed: {type(exc).__name__}: {exc}"
+            return EvidenceResult(claim_id=claim.id, verdict=EvidenceVerdict.NOT_FOUND, note=note)
+
+    def _check(self, claim: Claim) -> EvidenceResult:
+        if not claim.sources:
+            return EvidenceResult(claim_id=claim.id, verdict=EvidenceVerdict.NOT_FOUND, note="claim names no source")
+        loaded = [(ref, self.source(ref)) for ref in claim.sources]
+        sources = [s for _, s in loaded if isinstance(s, SourceText)]
+        problems = [str(s) for _, s in loaded if isinstance(s, SourceMissing)]
+        if not sources:
+            return EvidenceResult(claim_id=claim.id, verdict=EvidenceVerdict.NOT_FOUND, note="; ".join(problems))
+        notes = [n for s in sources for n in s.notes] + problems
+        text = claim.text
+        completed = None
+        if claim.truncated or text.rstrip().endswith(("…", "...")):
+            completed, how = complete_truncated(text, [t for s in sources for t in s.texts])
+            notes.insert(0, f"truncated claim: {how}" + (f': "{completed}"' if completed else ""))
+            text = completed or text
+        passages = [p for s in sources for p in s.passages]
+        top, method = rank_passages(text, passages, self.embedder)
+        label = sources[0].label
+        if claim.quantity is not None:
+            verdict, note, evidence, label = self._numeric(claim.quantity, sources, passages, top)
+        else:
+            verdict, note = _similarity_verdict(text, top, method)
+            evidence = top
+        return EvidenceResult(
+            claim_id=claim.id,
+            verdict=verdict,
+            evidence=evidence,
+            note="; ".join([note, *notes]),
+            source=label,
+            completed_text=completed,
+        )
+
+    def _numeric(
+        self, q: Quantity, sources: list[SourceText], passages: list[EvidencePassage], top: list[EvidencePassage]
+    ) -> tuple[EvidenceVerdict, str, list[EvidencePassage], str]:
+        findings: list[tuple[NumericFinding, SourceText]] = []
+        for src in sources:
+            finding = numeric_evidence(q, src.tables)
+            if finding.cell is not None:
+                cell = finding.cell
+                cells = [cell, *finding.holders[:1]] if finding.verdict == EvidenceVerdict.CONTRADICTED else [cell]
+                shown = [EvidencePassage(page=c.page, text=c.label()) for c in cells]
+                return finding.verdict, finding.note, [*shown, *top], src.label
+            findings.append((finding, src))
+        stated = number_in_text(q, passages)
+        if stated is not None:
+            where = "abstract" if stated.page is None else f"page {stated.page}"
+            note = f"the text ({where}) states the claimed value; no table cell fits the claim"
+            return EvidenceVerdict.SUPPORTED, note, [stated, *top], sources[0].label
+        table_notes = [f.note for f, _ in findings] if any(s.tables for s in sources) else ["no tables in the source"]
+        note = "; ".join(table_notes) + "; the text does not state the claimed value"
+        return EvidenceVerdict.NOT_FOUND, note, top, sources[0].label
+
+
+def check_claims(
+    claims: list[Claim], embedder: Embedder | None = None, write: bool = True
+) -> tuple[list[EvidenceResult], dict[str, str]]:
+    """Evidence for each claim (written to evidence_dir()/<claim_id>.json) and the sources found missing."""
+    checker = EvidenceChecker(embedder)
+    results = []
+    for claim in claims:
+        result = checker.check(claim)
+        if write:
+            write_model(evidence_dir() / f"{claim.id}.json", result)
+        results.append(result)
+    return results, checker.missing
+
+
+def metadata_cached(ref: SourceRef) -> bool:
+    return metadata_path(ref.arxiv_id).is_file()
