@@ -1,0 +1,46 @@
+"""One entry point for any report file: detect its kind, parse it, or fail with one IngestError."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from claimcheck.ingest.arxiv_page import looks_like_arxiv_page, parse_arxiv_page
+from claimcheck.ingest.errors import IngestError
+from claimcheck.ingest.ids import report_id
+from claimcheck.ingest.parsed import ParsedReport
+from claimcheck.ingest.synthesis import has_claims_section, parse_synthesis
+from claimcheck.ingest.text import decode_report, read_report
+
+
+def parse_text(text: str, file: str, name: str | None = None) -> ParsedReport:
+    """`file` names the input in errors; `name` (default: the file's base name) is recorded in the Report."""
+    name = name or Path(file).name
+    rid = report_id(text)
+    try:
+        if has_claims_section(text):
+            return parse_synthesis(text, file, name, rid)
+        if looks_like_arxiv_page(text):
+            return parse_arxiv_page(text, file, name, rid)
+    except ValidationError as exc:  # a field the parsers read is out of range for the model
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise IngestError(file, f"invalid {where}: {first['msg']}") from None
+    raise IngestError(
+        file, "unknown layout: neither a synthesis report (no 'Extracted Claims' table) nor an arXiv abstract page"
+    )
+
+
+def parse_bytes(data: bytes, file: str) -> ParsedReport:
+    return parse_text(decode_report(data, file), file)
+
+
+def parse_file(path: str | Path) -> ParsedReport:
+    return parse_text(read_report(path), str(path))
+
+
+def parse_files(paths: Iterable[str | Path]) -> list[ParsedReport]:
+    """Parse every file first: one bad file fails the batch before anything is written."""
+    return [parse_file(p) for p in paths]

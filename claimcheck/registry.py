@@ -1,0 +1,211 @@
+"""claims.yaml: load with errors that name file, line and field; validate replication links; save atomically.
+
+The YAML is read with PyYAML's safe loader only (no Python tags, no code). Line numbers are recovered from the
+composed node tree only when something is wrong, so loading a valid registry costs one parse.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from claimcheck.home import atomic_write_text
+from claimcheck.models import ClaimRegistry
+
+DEFAULT_REGISTRY = Path("claims.yaml")
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+_HEADER = (
+    "# claimcheck claim registry. Schema: `claimcheck schema`. `claimcheck ingest` rewrites text, kind, sources,\n"
+    "# quantity and mentions; replication, tolerance, notes and completed_text are yours and survive re-ingest.\n"
+)
+
+
+class RegistryError(ValueError):
+    """A registry file is unreadable or invalid. `str()` is one line: `file:line: field: problem`."""
+
+    def __init__(self, file: str | Path, problem: str, line: int | None = None, field: str | None = None) -> None:
+        self.file, self.line, self.field = str(file), line, field
+        self.problem = " ".join(problem.split())
+        where = f"{self.file}:{line}" if line is not None else self.file
+        super().__init__(f"{where}: {field}: {self.problem}" if field else f"{where}: {self.problem}")
+
+
+# ----------------------------------------------------------------------------------------------- locations
+
+
+def _node_at(root: yaml.Node | None, loc: Sequence[Any]) -> tuple[yaml.Node | None, bool]:
+    """The deepest node along `loc` (a key's node when the path ends at a key); whether the whole path exists."""
+    node = root
+    for depth, part in enumerate(loc):
+        if isinstance(node, yaml.MappingNode):
+            pair = next(((k, v) for k, v in node.value if k.value == str(part)), None)
+            if pair is None:
+                return node, False
+            node = pair[0] if depth == len(loc) - 1 else pair[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+            node = node.value[part]
+        else:
+            return node, False
+    return node, True
+
+
+def _line(text: str, loc: Sequence[Any]) -> int | None:
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError:
+        return None
+    node, _ = _node_at(root, loc)
+    return node.start_mark.line + 1 if node is not None else None
+
+
+def _field(loc: Sequence[Any], data: Any) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    # name the claim too: "claims[3] (coco-dr-base-ndcg10-bioasq)" reads better than an index alone
+    if len(loc) >= 2 and loc[0] in ("claims", "reports") and isinstance(loc[1], int):
+        try:
+            ident = data[loc[0]][loc[1]].get("id")
+        except (KeyError, IndexError, TypeError, AttributeError):
+            ident = None
+        if ident:
+            head = f"{loc[0]}[{loc[1]}]"
+            out = out.replace(head, f"{head} ({ident})", 1)
+    return out
+
+
+# ----------------------------------------------------------------------------------------------- load
+
+
+def parse_registry(text: str, file: str | Path = "claims.yaml", *, check_experiments: bool = True) -> ClaimRegistry:
+    try:
+        data = yaml.load(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise RegistryError(file, f"YAML syntax error: {exc.problem or exc}", mark.line + 1 if mark else None) from None
+    except yaml.YAMLError as exc:
+        raise RegistryError(file, f"YAML error: {exc}") from None
+    if data is None:
+        return ClaimRegistry()
+    if not isinstance(data, dict):
+        raise RegistryError(file, f"expected a mapping with 'claims' and 'reports', found {type(data).__name__}", 1)
+    try:
+        registry = ClaimRegistry.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = first["loc"]
+        msg = first["msg"]
+        if first["type"] == "extra_forbidden":
+            msg = "unknown field (not in the schema; see `claimcheck schema`)"
+        raise RegistryError(file, msg, _line(text, loc), _field(loc, data)) from None
+    _check_consistency(registry, text, file, data)
+    if check_experiments:
+        _check_replications(registry, text, file, data)
+    return registry
+
+
+def _fail(text: str, file: str | Path, data: Any, loc: tuple[Any, ...], problem: str) -> RegistryError:
+    return RegistryError(file, problem, _line(text, loc), _field(loc, data))
+
+
+def _check_consistency(registry: ClaimRegistry, text: str, file: str | Path, data: Any) -> None:
+    for section, items in (("reports", registry.reports), ("claims", registry.claims)):
+        seen: set[str] = set()
+        for i, item in enumerate(items):
+            if item.id in seen:
+                raise _fail(text, file, data, (section, i, "id"), f"duplicate id {item.id!r}")
+            seen.add(item.id)
+    reports = {r.id for r in registry.reports}
+    for i, claim in enumerate(registry.claims):
+        for j, mention in enumerate(claim.mentions):
+            if mention.report not in reports:
+                loc = ("claims", i, "mentions", j, "report")
+                raise _fail(text, file, data, loc, f"mentions report {mention.report!r}, which is not in 'reports'")
+
+
+def _experiments() -> dict[str, Any]:
+    from claimcheck.experiments import load_all
+
+    try:
+        return load_all()
+    except ModuleNotFoundError as exc:
+        if exc.name != "replications":
+            raise
+        return {}
+
+
+def _check_replications(registry: ClaimRegistry, text: str, file: str | Path, data: Any) -> None:
+    linked = [(i, c) for i, c in enumerate(registry.claims) if c.replication is not None]
+    if not linked:
+        return
+    experiments = _experiments()
+    for i, claim in linked:
+        rep = claim.replication
+        assert rep is not None
+        experiment = experiments.get(rep.experiment)
+        if experiment is None:
+            known = ", ".join(sorted(experiments)) or "none installed"
+            loc = ("claims", i, "replication", "experiment")
+            raise _fail(text, file, data, loc, f"unknown experiment {rep.experiment!r} (registered: {known})")
+        try:
+            experiment.config_for(rep.scale, rep.params)
+        except KeyError as exc:
+            loc = ("claims", i, "replication", "params" if rep.params else "scale")
+            raise _fail(text, file, data, loc, str(exc.args[0] if exc.args else exc)) from None
+
+
+def load_registry(
+    path: str | Path = DEFAULT_REGISTRY, *, missing_ok: bool = False, check_experiments: bool = True
+) -> ClaimRegistry:
+    """Read and validate a registry; a missing file is an empty registry only with `missing_ok`."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        if missing_ok:
+            return ClaimRegistry()
+        raise RegistryError(path, "no such registry file (create one with `claimcheck ingest REPORT...`)") from None
+    except OSError as exc:
+        raise RegistryError(path, exc.strerror or str(exc)) from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise RegistryError(path, "not UTF-8 text", data[: exc.start].count(b"\n") + 1) from None
+    return parse_registry(text, path, check_experiments=check_experiments)
+
+
+# ----------------------------------------------------------------------------------------------- save
+
+
+def _prune(value: Any) -> Any:
+    """Drop None and empty lists/dicts: they are the models' defaults, and a readable file leaves them out."""
+    if isinstance(value, dict):
+        pruned = {k: _prune(v) for k, v in value.items()}
+        return {k: v for k, v in pruned.items() if v is not None and v != [] and v != {}}
+    if isinstance(value, list):
+        return [_prune(v) for v in value]
+    return value
+
+
+def dump_registry(registry: ClaimRegistry) -> str:
+    data = _prune(registry.model_dump(mode="json", exclude_none=True))
+    data.setdefault("version", registry.version)
+    body = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=118, default_flow_style=False)
+    return _HEADER + body
+
+
+def save_registry(registry: ClaimRegistry, path: str | Path = DEFAULT_REGISTRY) -> None:
+    """Write the whole file to a temp file beside it, then rename: readers see the old file or the new one."""
+    atomic_write_text(path, dump_registry(registry))
+
+
+def registry_schema() -> dict[str, Any]:
+    schema = ClaimRegistry.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema.setdefault("title", "claimcheck claims.yaml")
+    return schema
