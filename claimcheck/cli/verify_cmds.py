@@ -1,3 +1,285 @@
-"""Commands: verify."""
+"""Commands: verify, report, results import/list, experiments.
 
-from claimcheck.cli.app import app  # noqa: F401
+Exit codes: 0 success; 1 a `--fail-on` verdict occurred, or bad input (registry file, claim id, record dir);
+2 usage errors (typer's own, or an invalid `--fail-on`).
+"""
+
+from __future__ import annotations
+
+import time
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from claimcheck.cli.app import app
+from claimcheck.models import ClaimRegistry, ClaimResult, Verdict
+
+results_app = typer.Typer(help="Run records: import records made elsewhere, list what is stored.", no_args_is_help=True)
+app.add_typer(results_app, name="results")
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+class ScaleOption(StrEnum):
+    smoke = "smoke"
+    proxy = "proxy"
+    full = "full"
+    auto = "auto"
+
+
+class CacheOption(StrEnum):
+    only_missing = "only-missing"
+    always = "always"
+    never = "never"
+
+
+# `--fail-on` shorthands; any verdict name is accepted too (comma-separated).
+FAIL_SETS = {
+    "refuted": {Verdict.REFUTED, Verdict.DIRECTION_NOT_REPRODUCED},
+    "any": {Verdict.REFUTED, Verdict.DIRECTION_NOT_REPRODUCED, Verdict.INCONCLUSIVE, Verdict.ERROR},
+}
+
+Ids = Annotated[list[str] | None, typer.Argument(help="Claim ids (default: every claim).")]
+RegistryOpt = Annotated[Path, typer.Option("--registry", help="The claim registry.")]
+JsonOpt = Annotated[
+    Path | None, typer.Option("--json", help="Write the versioned JSON export (schema claimcheck.verify/1).")
+]
+MarkdownOpt = Annotated[Path | None, typer.Option("--markdown", help="Write a markdown report.")]
+HtmlOpt = Annotated[
+    Path | None, typer.Option("--html", help="Write a self-contained HTML report with one plot per claim.")
+]
+FailOnOpt = Annotated[str | None, typer.Option("--fail-on", help="Exit 1 on: refuted | any | verdict names (a,b).")]
+DataDirOpt = Annotated[Path | None, typer.Option("--data-dir", help="Extra directory searched for datasets.")]
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    err_console.print(f"[red]error:[/red] {message}", soft_wrap=True, highlight=False)
+    return typer.Exit(code)
+
+
+def load_registry(path: Path) -> ClaimRegistry:
+    """claims.yaml through the registry module; any problem is one line naming the file, and exit 1."""
+    from claimcheck.registry import RegistryError, load_registry
+
+    try:
+        return load_registry(path)
+    except (RegistryError, OSError) as exc:
+        raise fail(str(exc).splitlines()[0] if str(exc) else f"cannot read {path}") from None
+
+
+def parse_fail_on(value: str | None) -> set[Verdict]:
+    if not value:
+        return set()
+    verdicts: set[Verdict] = set()
+    for name in (v.strip() for v in value.split(",") if v.strip()):
+        if name in FAIL_SETS:
+            verdicts |= FAIL_SETS[name]
+            continue
+        try:
+            verdicts.add(Verdict(name))
+        except ValueError:
+            choices = ", ".join([*FAIL_SETS, *(v.value for v in Verdict)])
+            raise fail(f"--fail-on: unknown verdict {name!r} (choose from {choices})", 2) from None
+    return verdicts
+
+
+def write_outputs(export, json_path: Path | None, markdown: Path | None, html_path: Path | None) -> None:
+    from claimcheck.home import atomic_write_text
+    from claimcheck.report import to_html, to_markdown
+
+    for path, render in ((json_path, export.to_json), (markdown, lambda: to_markdown(export))):
+        if path:
+            atomic_write_text(path, render())
+            err_console.print(f"wrote {path}")
+    if html_path:
+        atomic_write_text(html_path, to_html(export))
+        err_console.print(f"wrote {html_path}")
+
+
+def print_plan(plan, scale: str) -> None:
+    table = Table(title=f"claimcheck verify --plan (requested scale: {scale})")
+    for col in ("claim", "experiment", "own scale", "here", "command / reason"):
+        table.add_column(col, overflow="fold")
+    elsewhere = 0
+    for cp in plan.claims:
+        rep = cp.claim.replication
+        if rep is None:
+            table.add_row(cp.claim.id, "", "", "—", "no executable replication applies")
+            continue
+        if cp.group is not None:
+            here = f"runs at {cp.group.scale}"
+        elif cp.result is not None and cp.result.verdict == Verdict.ERROR:
+            here = "error"
+        else:
+            here = "cannot run"
+        if cp.own_scale_runnable:
+            note = f"{rep.scale} scale runs here: {cp.command}"
+        else:
+            elsewhere += 1
+            why = "; ".join(cp.own_scale_unmet)
+            note = f"[bold]{cp.command}[/bold]\n(where: {why})" if cp.command else why
+        table.add_row(cp.claim.id, rep.experiment, rep.scale, here, note)
+    console.print(table)
+    console.print(
+        f"{elsewhere} claim(s) need another machine for their own scale. Run the command there, copy its "
+        "$CLAIMCHECK_HOME/records directory here, then: claimcheck results import DIR"
+    )
+
+
+@app.command()
+def verify(
+    ids: Ids = None,
+    registry: RegistryOpt = Path("claims.yaml"),
+    scale: Annotated[ScaleOption, typer.Option("--scale", help="smoke | proxy | full | auto (largest here).")] = (
+        ScaleOption.auto
+    ),
+    cache: Annotated[CacheOption, typer.Option("--cache", help="Reuse of stored run records.")] = (
+        CacheOption.only_missing
+    ),
+    json_path: JsonOpt = None,
+    markdown: MarkdownOpt = None,
+    html_path: HtmlOpt = None,
+    fail_on: FailOnOpt = None,
+    plan: Annotated[bool, typer.Option("--plan", help="Print where and how each claim can run; run nothing.")] = False,
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Run the replications the claims link to (or reuse their records) and judge every claim."""
+    from claimcheck.report import build_export, render_table, run_summary
+    from claimcheck.results import CacheMode
+    from claimcheck.verify import RichReporter, make_plan, sigterm_as_interrupt
+    from claimcheck.verify import verify as run_verify
+
+    failing = parse_fail_on(fail_on)
+    reg = load_registry(registry)
+    try:
+        if plan:
+            print_plan(make_plan(reg, ids or (), scale.value, data_dir, registry), scale.value)
+            return
+        t0 = time.perf_counter()
+        with sigterm_as_interrupt():
+            outcome = run_verify(
+                reg, ids or (), scale.value, CacheMode(cache.value), data_dir, registry, reporter=RichReporter()
+            )
+    except KeyError as exc:
+        raise fail(str(exc.args[0])) from None
+    except KeyboardInterrupt:
+        raise fail("interrupted: records of finished runs are kept, the interrupted run wrote nothing", 130) from None
+    seconds = time.perf_counter() - t0
+    runs = [run_summary(r.record, r.reused, r.seconds) for r in outcome.runs if r.record is not None]
+    export = build_export(
+        reg, outcome.results, command="verify", registry_path=registry, runs=runs,
+        scale=scale.value, cache=cache.value, seconds=seconds,
+    )  # fmt: skip
+    render_table(export, console)
+    ran = sum(1 for r in outcome.runs if r.record is not None and not r.reused)
+    reused = sum(1 for r in outcome.runs if r.reused)
+    console.print(f"{ran} run(s) made, {reused} reused from the record store, {seconds:.2f}s")
+    write_outputs(export, json_path, markdown, html_path)
+    _exit_for(outcome.results, failing)
+
+
+def _exit_for(results: list[ClaimResult], failing: set[Verdict]) -> None:
+    hit = sorted({r.verdict.value for r in results if r.verdict in failing})
+    if hit:
+        err_console.print(f"failing verdicts present: {', '.join(hit)}")
+        raise typer.Exit(1)
+
+
+@app.command()
+def report(
+    ids: Ids = None,
+    registry: RegistryOpt = Path("claims.yaml"),
+    json_path: JsonOpt = None,
+    markdown: MarkdownOpt = None,
+    html_path: HtmlOpt = None,
+    fail_on: FailOnOpt = None,
+) -> None:
+    """Render verdicts from the stored run records (local and imported) without running anything."""
+    from claimcheck.report import build_export, render_table, run_summary
+    from claimcheck.results import RecordStore
+    from claimcheck.verify import results_from_store
+
+    failing = parse_fail_on(fail_on)
+    reg = load_registry(registry)
+    store = RecordStore()
+    records, invalid = store.scan()
+    for path, why in invalid:
+        err_console.print(f"[yellow]skipped invalid record[/yellow] {path.name}: {why}")
+    try:
+        results = results_from_store(reg, ids or (), store, registry)
+    except KeyError as exc:
+        raise fail(str(exc.args[0])) from None
+    used = {k for r in results for k in r.records}
+    runs = [run_summary(r) for r in records if r.key in used]
+    export = build_export(reg, results, command="report", registry_path=registry, runs=runs)
+    render_table(export, console)
+    write_outputs(export, json_path, markdown, html_path)
+    _exit_for(results, failing)
+
+
+@results_app.command("import")
+def results_import(
+    source: Annotated[Path, typer.Argument(help="A directory of run records (or one record file).")],
+) -> None:
+    """Validate run records made on another machine and merge them into the record store (provenance kept)."""
+    from claimcheck.results import RecordStore
+
+    if not source.exists():
+        raise fail(f"{source} does not exist")
+    summary = RecordStore().import_dir(source)
+    for path, why in summary.invalid:
+        err_console.print(f"[red]invalid[/red] {path}: {why}")
+    console.print(
+        f"imported {len(summary.imported)} record(s), {len(summary.already_present)} already present, "
+        f"{len(summary.invalid)} invalid. Verdicts now come from all records: claimcheck report"
+    )
+    if summary.invalid and not summary.imported and not summary.already_present:
+        raise typer.Exit(1)
+
+
+@results_app.command("list")
+def results_list() -> None:
+    """List the stored run records."""
+    from claimcheck.results import RecordStore
+
+    records, invalid = RecordStore().scan()
+    table = Table(title=f"run records ({len(records)})")
+    for col in ("key", "experiment", "scale", "status", "seeds", "wall time", "peak MB", "started", "from"):
+        table.add_column(col)
+    for r in sorted(records, key=lambda r: r.started_at):
+        table.add_row(
+            r.key[:12], r.experiment, r.scale, r.status, ",".join(map(str, r.seeds)), f"{r.wall_time_s:.1f}s",
+            f"{r.peak_memory_mb:.0f}", r.started_at, r.imported_from or (r.provenance.hostname or ""),
+        )  # fmt: skip
+    console.print(table)
+    for path, why in invalid:
+        err_console.print(f"[yellow]invalid[/yellow] {path.name}: {why}")
+
+
+@app.command()
+def experiments(data_dir: DataDirOpt = None) -> None:
+    """List the registered experiments, their scales, requirements and whether each scale runs here."""
+    from claimcheck.experiments import load_all
+    from claimcheck.verify import unmet_requirements
+
+    table = Table(title="registered experiments")
+    for col in ("experiment", "paper", "scale", "seeds", "requirements", "here"):
+        table.add_column(col, overflow="fold")
+    for name, exp in sorted(load_all().items()):
+        for scale, spec in exp.scales.items():
+            req = spec.requirements
+            needs = [f"~{req.minutes:g} min on {req.reference_machine}"]
+            needs += [f"{req.gpus} GPU"] if req.gpus else []
+            needs += ["network"] if req.network else []
+            needs += [f"data: {', '.join(req.datasets)}"] if req.datasets else []
+            needs += [f"models: {', '.join(req.models)}"] if req.models else []
+            needs += [f"launcher: {spec.launcher}"] if spec.launcher else []
+            unmet = unmet_requirements(req, data_dir)
+            here = "[green]yes[/green]" if not unmet else "[red]no[/red]: " + "; ".join(unmet)
+            table.add_row(name, exp.paper, scale, ",".join(map(str, spec.seeds)), "\n".join(needs), here)
+    console.print(table)
