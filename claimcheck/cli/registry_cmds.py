@@ -1,3 +1,243 @@
-"""Commands: registry."""
+"""Commands: ingest, list, show, schema — the claim registry (claims.yaml).
 
-from claimcheck.cli.app import app  # noqa: F401
+Exit codes: 0 success; 1 bad input (a report, the registry file, an unknown id); 2 usage errors (typer's own).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.progress import track
+from rich.table import Table
+
+from claimcheck.cli.app import app
+from claimcheck.ingest.build import IngestSummary, ingest_reports
+from claimcheck.ingest.errors import IngestError
+from claimcheck.ingest.parse import parse_file
+from claimcheck.models import Claim, ClaimRegistry, Report
+from claimcheck.registry import (
+    DEFAULT_REGISTRY,
+    RegistryError,
+    load_registry,
+    registry_schema,
+    save_registry,
+)
+
+console = Console()
+err_console = Console(stderr=True)
+
+RegistryOpt = Annotated[Path, typer.Option("--registry", "-r", help="The claim registry file.")]
+
+
+def _fail(exc: Exception) -> typer.Exit:
+    err_console.print(f"[red]error:[/red] {exc}", soft_wrap=True, highlight=False, markup=True)
+    return typer.Exit(1)
+
+
+def _load(path: Path, missing_ok: bool = False) -> ClaimRegistry:
+    try:
+        return load_registry(path, missing_ok=missing_ok)
+    except RegistryError as exc:
+        raise _fail(exc) from None
+
+
+def ticks(claim: Claim) -> str:
+    marks = "".join("✓" if m.tick else "×" if m.tick is False else "·" for m in claim.mentions)
+    return f"{marks} [yellow]disagree[/yellow]" if claim.ticks_disagree else marks
+
+
+def _summary_table(summary: IngestSummary, registry_path: Path, registry: ClaimRegistry, seconds: float) -> Table:
+    table = Table(title=f"ingested into {registry_path}", show_header=False)
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    coverage = summary.coverage
+    rows = [
+        ("reports", str(summary.reports)),
+        ("rows (table rows + abstract statements)", str(summary.rows)),
+        ("distinct claims", str(summary.distinct)),
+        ("merged mentions (rows → claims)", str(summary.merged)),
+        ("new claims", str(summary.new)),
+        ("truncated claims", str(summary.truncated)),
+        (
+            "quantity coverage (numeric claims with a quantity)",
+            f"{summary.with_quantity}/{summary.numeric}" + (f" ({coverage:.0%})" if coverage is not None else ""),
+        ),
+        ("registry now holds", f"{len(registry.claims)} claims, {len(registry.reports)} reports"),
+        ("time", f"{seconds:.2f} s"),
+    ]
+    for name, value in rows:
+        table.add_row(name, value)
+    return table
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Synthesis reports or arXiv abstract pages saved as text.")],
+    registry: RegistryOpt = DEFAULT_REGISTRY,
+) -> None:
+    """Read reports into the registry: one claim per distinct statement, each mention kept.
+
+    Every file is parsed before anything is written: one bad file fails the batch and leaves the registry as it
+    was. Re-ingesting a report replaces its mentions; replication, tolerance and notes added by hand stay.
+    """
+    start = time.perf_counter()
+    existing = _load(registry, missing_ok=True)
+    try:
+        files = track(paths, description="parsing", console=err_console, transient=True, disable=len(paths) < 50)
+        parsed = [parse_file(p) for p in files]
+    except IngestError as exc:
+        raise _fail(exc) from None
+    updated, summary = ingest_reports(existing, parsed)
+    try:
+        save_registry(updated, registry)
+    except OSError as exc:
+        raise _fail(RegistryError(registry, f"cannot write: {exc.strerror or exc}")) from None
+    for warning in summary.warnings:
+        err_console.print(f"[yellow]warning:[/yellow] {warning}", soft_wrap=True, highlight=False)
+    console.print(_summary_table(summary, registry, updated, time.perf_counter() - start))
+
+
+@app.command("list")
+def list_claims(
+    registry: RegistryOpt = DEFAULT_REGISTRY,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array of the claims (full records).")] = False,
+) -> None:
+    """List the claims: id, kind, the reports' own ticks (✓/× per mention) and the linked replication."""
+    reg = _load(registry)
+    if as_json:
+        sys.stdout.write(json.dumps([c.model_dump(mode="json") for c in reg.claims], indent=2, ensure_ascii=False))
+        sys.stdout.write("\n")
+        return
+    table = Table(title=f"{len(reg.claims)} claims in {registry}")
+    table.add_column("id", overflow="fold")
+    table.add_column("kind")
+    table.add_column("ticks")
+    table.add_column("replication", overflow="fold")
+    table.add_column("text", overflow="fold", ratio=2)
+    for c in reg.claims:
+        text = c.text + (" [dim]…(cut)[/dim]" if c.truncated else "")
+        table.add_row(c.id, c.kind, ticks(c), c.replication.experiment if c.replication else "", text)
+    console.print(table)
+
+
+def _fields_table(rows: list[tuple[str, str]]) -> Table:
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column(style="bold")
+    table.add_column(overflow="fold")
+    for name, value in rows:
+        if value:
+            table.add_row(name, value)
+    return table
+
+
+def _claim_panels(claim: Claim, reg: ClaimRegistry) -> Group:
+    q = claim.quantity
+    head = _fields_table(
+        [
+            ("text", claim.text),
+            ("truncated", "yes (the report cut the text)" if claim.truncated else ""),
+            ("completed", claim.completed_text or ""),
+            ("kind", claim.kind),
+            ("sources", ", ".join(s.versioned_id + (f" ({s.title})" if s.title else "") for s in claim.sources)),
+            ("quantity", q.model_dump_json(exclude_none=True) if q else ""),
+            ("notes", claim.notes or ""),
+        ]
+    )
+    files = {r.id: r.file for r in reg.reports}
+    mentions = Table(title="mentions (what each report asserted; not our verdict)")
+    for col in ("report", "file", "line", "tick", "confidence", "text"):
+        mentions.add_column(col, overflow="fold")
+    for m in claim.mentions:
+        tick = "✓" if m.tick else "×" if m.tick is False else ""
+        conf = f"{m.confidence:.2f}" if m.confidence is not None else ""
+        mentions.add_row(m.report, files.get(m.report, ""), str(m.line or ""), tick, conf, m.text)
+    parts: list[object] = [Panel(head, title=claim.id), mentions]
+    if claim.ticks_disagree:
+        parts.append("[yellow]The reports disagree: ✓ in one, × in another.[/yellow]")
+    if claim.replication:
+        parts.append(Panel(claim.replication.model_dump_json(indent=2, exclude_none=True), title="replication"))
+    if claim.tolerance:
+        parts.append(Panel(claim.tolerance.model_dump_json(indent=2), title="tolerance"))
+    return Group(*parts)
+
+
+def _report_panels(report: Report, reg: ClaimRegistry) -> Group:
+    m = report.methodology
+    score = f"{m.quality_score:g}/10" if m.quality_score is not None else ""
+    head = _fields_table(
+        [
+            ("title", report.title),
+            ("kind", f"{report.kind} ({report.layout} layout), file {report.file}"),
+            ("date", report.date.isoformat() if report.date else ""),
+            ("examined paper", report.examined_paper or ""),
+            ("research question", report.research_question or ""),
+            ("authors", ", ".join(report.authors)),
+            ("arXiv", report.arxiv.versioned_id if report.arxiv else ""),
+            ("comments", report.comments or ""),
+            ("subjects", "; ".join(report.subjects)),
+            ("papers retrieved", "" if m.papers_retrieved is None else str(m.papers_retrieved)),
+            ("claims extracted", "" if m.claims_extracted is None else str(m.claims_extracted)),
+            ("claims verified", "" if m.claims_verified is None else str(m.claims_verified)),
+            ("quality score", score),
+            ("references", ", ".join(r.versioned_id for r in report.references)),
+        ]
+    )
+    claims = Table(title="claims this report mentions")
+    for col in ("line", "claim", "tick", "confidence"):
+        claims.add_column(col, overflow="fold")
+    for c in reg.claims:
+        for men in c.mentions:
+            if men.report == report.id:
+                tick = "✓" if men.tick else "×" if men.tick is False else ""
+                conf = f"{men.confidence:.2f}" if men.confidence is not None else ""
+                claims.add_row(str(men.line or ""), c.id, tick, conf)
+    parts: list[object] = [Panel(head, title=report.id)]
+    if report.abstract:
+        parts.append(Panel(report.abstract, title="abstract"))
+    parts.append(claims)
+    return Group(*parts)
+
+
+@app.command()
+def show(
+    item_id: Annotated[str, typer.Argument(metavar="ID", help="A claim id or a report id (see `claimcheck list`).")],
+    registry: RegistryOpt = DEFAULT_REGISTRY,
+) -> None:
+    """Show one claim (text, quantity, every mention, replication) or one report in full."""
+    reg = _load(registry)
+    claim = next((c for c in reg.claims if c.id == item_id), None)
+    if claim is not None:
+        console.print(_claim_panels(claim, reg))
+        return
+    report = next((r for r in reg.reports if r.id == item_id), None)
+    if report is not None:
+        console.print(_report_panels(report, reg))
+        return
+    raise _fail(RegistryError(registry, f"no claim or report with id {item_id!r} (see `claimcheck list`)"))
+
+
+@app.command()
+def schema(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the schema here instead of stdout.")
+    ] = None,
+) -> None:
+    """Print the JSON schema of claims.yaml (point your editor's YAML plugin at it)."""
+    text = json.dumps(registry_schema(), indent=2) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+        return
+    from claimcheck.home import atomic_write_text
+
+    try:
+        atomic_write_text(output, text)
+    except OSError as exc:
+        raise _fail(f"{output}: cannot write: {exc.strerror or exc}") from None
+    console.print(f"wrote the claims.yaml schema to {output}")
