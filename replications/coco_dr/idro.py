@@ -90,6 +90,4 @@ def update_weights(
     """New weights from the current `h` (K,), the mean loss per group (K,), counts (K,) and the unnormalised
     flattened gradient per group (K, D) (zero rows for absent groups)."""
     grads = group_grad.detach().double()
-    return update_weights_from_gram(
-        h, group_loss, group_count, grads @ grads.T, alpha=alpha, rho=rho, ema=ema, eps=eps
-    )
+    return update_weights_from_gram(h, group_loss, group_count, grads @ grads.T, alpha=alpha, rho=rho, ema=ema, eps=eps)

@@ -1,0 +1,60 @@
+"""Loading the encoder and embedding text with gradients (training side; evaluation uses `retrieval.Encoder`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
+
+    from claimcheck.retrieval.encoders import EncodingProtocol
+
+
+def load(source: str | Path, *, mlm: bool = False, dropout: float | None = None) -> tuple[Any, Any]:
+    """(model, tokenizer) from a local directory or a hub id (hub only with CLAIMCHECK_NETWORK=1).
+
+    `mlm=True` loads the masked-LM head too (COCO's MLM term); `dropout` overrides the config's dropout rates
+    (0 makes training deterministic, which the DDP equivalence test needs).
+    """
+    from transformers import AutoConfig, AutoModel, AutoModelForMaskedLM, AutoTokenizer
+
+    from claimcheck.retrieval.encoders import network_allowed
+
+    local = Path(source).expanduser().exists()
+    kwargs: dict[str, Any] = {"local_files_only": not local and not network_allowed()}
+    config = AutoConfig.from_pretrained(str(source), **kwargs)
+    if dropout is not None:
+        config.hidden_dropout_prob = dropout
+        config.attention_probs_dropout_prob = dropout
+    cls = AutoModelForMaskedLM if mlm else AutoModel
+    model = cls.from_pretrained(str(source), config=config, attn_implementation="eager", **kwargs)
+    return model, AutoTokenizer.from_pretrained(str(source), **kwargs)
+
+
+def encoder_of(model: nn.Module) -> nn.Module:
+    """The bare encoder (BertModel) inside a masked-LM model, or the model itself."""
+    return getattr(model, "base_model", model)
+
+
+def tokenize(tokenizer: Any, texts: Sequence[str], max_length: int) -> dict[str, torch.Tensor]:
+    return tokenizer(list(texts), truncation=True, max_length=max_length, padding=True, return_tensors="pt")
+
+
+def embed_batch(model: nn.Module, batch: dict[str, torch.Tensor], pooling: str, normalize: bool) -> torch.Tensor:
+    """Pooled (optionally L2-normalised) embeddings of a tokenised batch, differentiable."""
+    import torch
+
+    from claimcheck.retrieval.encoders import pool
+
+    hidden = encoder_of(model)(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"])[0]
+    emb = pool(hidden, batch["attention_mask"], pooling)
+    return torch.nn.functional.normalize(emb, dim=-1) if normalize else emb
+
+
+def embed_texts(
+    model: nn.Module, tokenizer: Any, texts: Sequence[str], max_length: int, protocol: EncodingProtocol
+) -> torch.Tensor:
+    return embed_batch(model, tokenize(tokenizer, texts, max_length), protocol.pooling, protocol.normalize)

@@ -1,0 +1,71 @@
+"""Local stand-ins for the smoke scale: a tiny random BERT (config + word-level vocabulary written to a directory)
+and tiny synthetic retrieval sets whose relevance is topical, so training has something to learn."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from claimcheck.retrieval.data import Dataset
+
+_SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+N_TOPICS = 8
+WORDS_PER_TOPIC = 12
+
+
+def _word(topic: int, i: int) -> str:
+    return f"t{topic}w{i}"
+
+
+def vocabulary() -> list[str]:
+    return (
+        _SPECIALS + ["the", "of", "and", "."] + [_word(t, i) for t in range(N_TOPICS) for i in range(WORDS_PER_TOPIC)]
+    )
+
+
+def build_tiny_bert(out_dir: Path, *, layers: int = 3, hidden: int = 32, dropout: float = 0.0, seed: int = 0) -> Path:
+    """A randomly initialised BERT with an MLM head, saved with its tokenizer to `out_dir`."""
+    import torch
+    from transformers import BertConfig, BertForMaskedLM, BertTokenizerFast
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    vocab_file = out_dir / "vocab.txt"
+    vocab_file.write_text("\n".join(vocabulary()) + "\n")
+    tokenizer = BertTokenizerFast(vocab_file=str(vocab_file), do_lower_case=True)
+    config = BertConfig(
+        vocab_size=len(vocabulary()),
+        hidden_size=hidden,
+        num_hidden_layers=layers,
+        num_attention_heads=2,
+        intermediate_size=2 * hidden,
+        max_position_embeddings=128,
+        hidden_dropout_prob=dropout,
+        attention_probs_dropout_prob=dropout,
+    )
+    torch.manual_seed(seed)
+    BertForMaskedLM(config).save_pretrained(out_dir)
+    tokenizer.save_pretrained(out_dir)
+    return out_dir
+
+
+def synthetic_dataset(name: str, topics: list[int], n_docs: int, n_queries: int, seed: int) -> Dataset:
+    """Documents are sentences over one topic's words; a query is three words of one document."""
+    rng = random.Random(f"{name}-{seed}")
+    corpus: dict[str, dict] = {}
+    for i in range(n_docs):
+        topic = topics[i % len(topics)]
+        sentences = [
+            " ".join(rng.choice([_word(topic, j) for j in range(WORDS_PER_TOPIC)] + ["the", "of"]) for _ in range(6))
+            + " ."
+            for _ in range(3)
+        ]
+        corpus[f"{name}-d{i}"] = {"title": "", "text": " ".join(sentences)}
+    queries: dict[str, str] = {}
+    qrels: dict[str, dict[str, int]] = {}
+    docids = list(corpus)
+    for i in range(n_queries):
+        d = docids[rng.randrange(len(docids))]
+        words = [w for w in corpus[d]["text"].split() if w.startswith("t")]
+        queries[f"{name}-q{i}"] = " ".join(rng.sample(words, 3))
+        qrels[f"{name}-q{i}"] = {d: 1}
+    return Dataset(name, corpus, queries, qrels)
