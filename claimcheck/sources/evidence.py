@@ -17,6 +17,7 @@ Verdict rules:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -60,7 +61,7 @@ def load_source(ref: SourceRef) -> SourceText:
     pdf, version_note = find_pdf(ref)
     label = ref.versioned_id
     src = SourceText(label=label)
-    if version_note:
+    if version_note and pdf is not None:
         src.notes.append(version_note)
     if meta and meta.abstract:
         src.texts.append((None, normalise(meta.abstract)))
@@ -271,7 +272,10 @@ class EvidenceChecker:
 
 
 def check_claims(
-    claims: list[Claim], embedder: Embedder | None = None, write: bool = True
+    claims: list[Claim],
+    embedder: Embedder | None = None,
+    write: bool = True,
+    progress: Callable[[EvidenceResult], None] | None = None,
 ) -> tuple[list[EvidenceResult], dict[str, str]]:
     """Evidence for each claim (written to evidence_dir()/<claim_id>.json) and the sources found missing."""
     checker = EvidenceChecker(embedder)
@@ -281,6 +285,8 @@ def check_claims(
         if write:
             write_model(evidence_dir() / f"{claim.id}.json", result)
         results.append(result)
+        if progress:
+            progress(result)
     return results, checker.missing
 
 

@@ -78,7 +78,7 @@ def topic_drift(question: str, paper_text: str, source: str) -> ReportCheck:
     if q_visual and not p_visual:
         problems.append(
             f"the question is about images/multimodal data ({', '.join(q_visual)}) but the examined paper's "
-            f"{source} is text-only"
+            f"{source} mentions no image, video or multimodal data"
         )
     elif p_visual and not q_visual and any(m == "text" for m in q_bench.values()):
         problems.append(
@@ -133,7 +133,7 @@ def _reference_checks(report: Report, claims: list[Claim]) -> list[ReportCheck]:
         scored += 1
         paper = f"{meta.title}. {meta.abstract}"
         best = max(coverage(t, paper) for t in texts)
-        if best < REFERENCE_RELEVANCE:
+        if best < REFERENCE_RELEVANCE and not _claims_name_method(meta.title, texts):
             unrelated.append(f"{ref_id} ({meta.title!r}, best claim overlap {best:.0%})")
     if not scored:
         checks.append(ReportCheck(name="references-relevance", ok=None, detail="no reference metadata is cached"))
@@ -141,9 +141,17 @@ def _reference_checks(report: Report, claims: list[Claim]) -> list[ReportCheck]:
         detail = f"unrelated to every claim: {'; '.join(unrelated)}"
         checks.append(ReportCheck(name="references-relevance", ok=False, detail=detail))
     else:
-        detail = f"each of {scored} cached reference(s) shares ≥ {REFERENCE_RELEVANCE:.0%} of some claim's words"
+        detail = f"each of {scored} cached reference(s) is named by a claim or shares ≥ {REFERENCE_RELEVANCE:.0%}"
+        detail += " of a claim's words"
         checks.append(ReportCheck(name="references-relevance", ok=True, detail=detail))
     return checks
+
+
+def _claims_name_method(title: str, texts: list[str]) -> bool:
+    """A claim names the paper's method: an acronym of its title ("COCO-DR", "OPTICAL") occurs in a claim."""
+    acronyms = {key(a) for a in re.findall(r"\b[A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9-]*\b", normalise(title))}
+    joined = [key(t) for t in texts]
+    return any(len(a) >= 3 and any(a in t for t in joined) for a in acronyms)
 
 
 def _methodology_checks(report: Report, claims: list[Claim]) -> list[ReportCheck]:
