@@ -42,8 +42,9 @@ def canonical_json(value: Any) -> str:
 
 def source_files(experiment: Experiment) -> list[Path]:
     """The source files that define an experiment: its replication package, or its own module file."""
-    module = sys.modules.get(experiment.fn.__module__)
-    parts = experiment.fn.__module__.split(".")
+    module_name = experiment.fn.__module__ or ""
+    module = sys.modules.get(module_name)
+    parts = module_name.split(".")
     if parts[0] == "replications" and len(parts) > 1:
         package = sys.modules.get(".".join(parts[:2]))
         init = getattr(package, "__file__", None)

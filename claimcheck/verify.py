@@ -541,7 +541,7 @@ def standalone_main(package: str, argv: Sequence[str] | None = None) -> int:
     """
     import argparse
 
-    experiments = {n: e for n, e in load_all().items() if replication_package(e) == package}
+    experiments = {n: e for n, e in load_all().items() if package in (replication_package(e), e.fn.__module__)}
     parser = argparse.ArgumentParser(prog=f"python -m {package}", description=f"Run an experiment of {package}.")
     parser.add_argument("experiment", choices=sorted(experiments) or None)
     parser.add_argument("--scale", choices=SCALES, default="smoke")

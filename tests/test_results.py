@@ -1,0 +1,113 @@
+"""Run records: content-addressed keys, the store, import of records made elsewhere."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+from claimcheck.experiments import Experiment, Requirements, ScaleSpec
+from claimcheck.home import records_dir
+from claimcheck.models import ExperimentOutput, Measurement, RunRecord
+from claimcheck.provenance import collect
+from claimcheck.results import RecordStore, code_version, run_key, source_files
+
+CODE = {"git_commit": "abc", "source_sha256": "def"}
+
+
+def make_record(key: str, **kw) -> RunRecord:
+    fields = dict(
+        key=key,
+        experiment="x.y",
+        scale="proxy",
+        config={"n": 1},
+        seeds=[0],
+        status="ok",
+        output=ExperimentOutput(measurements=[Measurement(dataset="d", metric="AP", value=0.5)]),
+        provenance=collect(),
+        started_at="2026-01-01T00:00:00+00:00",
+        wall_time_s=1.0,
+        peak_memory_mb=10.0,
+    )
+    fields.update(kw)
+    return RunRecord(**fields)
+
+
+def test_run_key_is_canonical_and_sensitive_to_what_defines_a_run() -> None:
+    base = run_key("x.y", "proxy", {"a": 1, "b": [1, 2]}, [0, 1], CODE)
+    assert base == run_key("x.y", "proxy", {"b": [1, 2], "a": 1}, [0, 1], dict(reversed(CODE.items())))
+    assert len(base) == 64
+    variants = [
+        run_key("x.z", "proxy", {"a": 1, "b": [1, 2]}, [0, 1], CODE),
+        run_key("x.y", "full", {"a": 1, "b": [1, 2]}, [0, 1], CODE),
+        run_key("x.y", "proxy", {"a": 2, "b": [1, 2]}, [0, 1], CODE),
+        run_key("x.y", "proxy", {"a": 1, "b": [1, 2]}, [0, 2], CODE),
+        run_key("x.y", "proxy", {"a": 1, "b": [1, 2]}, [0, 1], {**CODE, "source_sha256": "changed"}),
+    ]
+    assert len({base, *variants}) == 6
+
+
+def test_code_version_follows_the_experiment_source(tmp_path: Path) -> None:
+    module = tmp_path / "exp_mod.py"
+    module.write_text("def run(ctx):\n    return None\n")
+    loader_spec = importlib.util.spec_from_file_location("exp_mod", module)
+    assert loader_spec and loader_spec.loader
+    loaded = importlib.util.module_from_spec(loader_spec)
+    loader_spec.loader.exec_module(loaded)
+    spec = ScaleSpec(requirements=Requirements(minutes=1))
+    exp = Experiment("t.x", loaded.run, "p", "", ("default",), {"smoke": spec})
+    assert source_files(exp) == [module]
+    before = code_version(exp)
+    module.write_text("def run(ctx):\n    return 1\n")
+    after = code_version(exp)
+    assert before["source_sha256"] != after["source_sha256"]
+    assert ("git_commit" in before) or ("package_version" in before)
+
+
+def test_store_round_trip_and_scan_skips_temp_and_reports_invalid() -> None:
+    store = RecordStore()
+    assert store.root == records_dir()
+    rec = make_record("a" * 64)
+    path = store.put(rec)
+    assert path.name == f"{'a' * 64}.json"
+    assert store.get("a" * 64) == rec
+    assert store.get("b" * 64) is None
+    (store.root / f".{'c' * 64}.json.x1.tmp").write_text("{half")  # an interrupted write's leftover
+    (store.root / "broken.json").write_text("{not json")
+    records, invalid = store.scan()
+    assert [r.key for r in records] == ["a" * 64]
+    assert [p.name for p, _ in invalid] == ["broken.json"]
+    assert store.find("x.y", "proxy", {"n": 1}) == [rec]
+    assert store.find("x.y", "proxy", {"n": 2}) == []
+
+
+def test_import_validates_and_keeps_provenance(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "from-cluster"
+    elsewhere.mkdir()
+    remote = make_record("d" * 64, scale="full").model_copy(
+        update={"provenance": collect().model_copy(update={"hostname": "gpu-node-7", "gpu": "8 × A100"})}
+    )
+    (elsewhere / "good.json").write_text(remote.model_dump_json())
+    (elsewhere / "bad.json").write_text(json.dumps({"key": "e" * 64, "experiment": "x.y"}))
+    (elsewhere / "badkey.json").write_text(make_record("not-a-sha").model_dump_json())
+    store = RecordStore()
+    summary = store.import_dir(elsewhere)
+    assert summary.imported == ["d" * 64]
+    assert {Path(p).name for p, _ in summary.invalid} == {"bad.json", "badkey.json"}
+    stored = store.get("d" * 64)
+    assert stored is not None
+    assert stored.imported_from == str((elsewhere / "good.json").resolve())
+    assert stored.provenance.hostname == "gpu-node-7" and stored.provenance.gpu == "8 × A100"
+    again = store.import_dir(elsewhere)
+    assert again.imported == [] and again.already_present == ["d" * 64]
+
+
+@pytest.mark.parametrize("bad_field", ["status", "scale"])
+def test_records_with_invalid_fields_are_rejected_on_import(tmp_path: Path, bad_field: str) -> None:
+    data = json.loads(make_record("f" * 64).model_dump_json())
+    data[bad_field] = "bogus"
+    (tmp_path / "r.json").write_text(json.dumps(data))
+    summary = RecordStore().import_dir(tmp_path)
+    assert summary.imported == [] and bad_field in summary.invalid[0][1]
