@@ -1,0 +1,139 @@
+"""Synthesis report parsing on fixtures written here: both layouts, truncation, spacing, CRLF, missing cells."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import report_fixtures as rf
+
+from claimcheck.ingest.errors import IngestError
+from claimcheck.ingest.parse import parse_bytes, parse_text
+
+
+@pytest.mark.parametrize("layout", ["markdown", "plain"])
+def test_both_layouts_give_the_same_report_fields(layout: str) -> None:
+    parsed = parse_text(rf.synthesis_report(layout=layout), "r.txt")
+    report = parsed.report
+    assert report.layout == layout
+    assert report.kind == "synthesis"
+    assert report.title == "Contrastive Pretraining for Retrieval"
+    assert report.date == date(2026, 6, 9)
+    assert report.abstract == "This report synthesises findings from 14 peer-reviewed papers."
+    assert report.examined_paper == rf.COCO_TITLE
+    assert report.research_question == "Does it work?"
+    assert report.methodology.papers_retrieved == 14
+    assert report.methodology.claims_extracted == 10
+    assert report.methodology.claims_verified == 2
+    assert report.methodology.quality_score == 5.2
+    assert [r.versioned_id for r in report.references] == ["2601.18190v1", "2210.15212v2"]
+    assert [m.text for m in parsed.mentions] == [r[0] for r in rf.COCO_ROWS]
+    assert [m.tick for m in parsed.mentions] == [False] * 5
+    assert parsed.mentions[0].confidence == 0.10
+
+
+def test_rows_keep_their_line_numbers_and_the_report_id() -> None:
+    text = rf.synthesis_report()
+    parsed = parse_text(text, "r.txt")
+    lines = text.split("\n")
+    for m in parsed.mentions:
+        assert lines[m.line - 1].startswith(m.text)
+        assert m.report == parsed.report.id
+    assert parsed.report.id.startswith("report-") and len(parsed.report.id) == len("report-") + 8
+
+
+def test_crlf_gives_the_same_report_and_id() -> None:
+    text = rf.synthesis_report()
+    lf = parse_text(text, "r.txt")
+    crlf = parse_bytes(text.replace("\n", "\r\n").encode(), "r.txt")
+    assert crlf.report == lf.report
+    assert crlf.mentions == lf.mentions
+
+
+def test_odd_spacing_is_tolerated() -> None:
+    rows = [("  COCO-DR Large model achieves an nDCG@10 score of 0.771 on the TREC-COVID dataset.  ", " × ", " 0.09 ")]
+    text = rf.synthesis_report(rows).replace("## 5 Extracted Claims", "##   5   Extracted   Claims  ")
+    text = text.replace("Claim\tVerified\tConfidence\n", "Claim\tVerified\tConfidence\n\n")  # blank line in table
+    parsed = parse_text(text, "r.txt")
+    assert [m.text for m in parsed.mentions] == [rows[0][0].strip()]
+    assert parsed.mentions[0].confidence == 0.09
+
+
+def test_tabs_turned_into_spaces_still_parse() -> None:
+    parsed = parse_text(rf.synthesis_report(rf.COCO_ROWS[:2], sep="    "), "r.txt")
+    assert [m.text for m in parsed.mentions] == [r[0] for r in rf.COCO_ROWS[:2]]
+    assert parsed.mentions[1].confidence == 0.09
+
+
+def test_missing_confidence_is_none() -> None:
+    rows = [
+        ("OPTICAL only requires bitext data for distillation training.", "✓", ""),
+        ("In OPTICAL, the optimal transportation plan serves as a soft token alignment.", "×"),
+    ]
+    parsed = parse_text(rf.synthesis_report(rows), "r.txt")
+    assert [(m.tick, m.confidence) for m in parsed.mentions] == [(True, None), (False, None)]
+
+
+def test_cut_text_is_kept_verbatim() -> None:
+    parsed = parse_text(rf.synthesis_report(), "r.txt")
+    cut = parsed.mentions[-1]
+    assert cut.text.endswith("the advantages are more observed in")
+
+
+def test_title_with_or_without_hash() -> None:
+    md = parse_text(rf.synthesis_report(layout="markdown"), "r.txt").report
+    plain = parse_text(rf.synthesis_report(layout="plain"), "r.txt").report
+    assert md.title == plain.title
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b"", "empty"),
+        (b"  \n\n \t\n", "empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
+        (b"<!DOCTYPE html><html><body>hi</body></html>", "HTML"),
+        (b"\xff\xfe\xfa not utf-8", "UTF-8"),
+        (b"Just some notes\n\nwith no structure at all.\n", "unknown layout"),
+    ],
+)
+def test_foreign_input_is_one_clear_error(content: bytes, problem: str) -> None:
+    with pytest.raises(IngestError) as err:
+        parse_bytes(content, "bad.txt")
+    message = str(err.value)
+    assert message.startswith("bad.txt")
+    assert problem in message
+    assert "\n" not in message
+
+
+def test_missing_claims_table_names_the_line() -> None:
+    text = rf.synthesis_report().replace("Claim\tVerified\tConfidence\n", "")
+    with pytest.raises(IngestError, match=r"^r\.txt:\d+: .*header") as err:
+        parse_text(text, "r.txt")
+    assert err.value.line is not None
+
+
+def test_broken_row_names_its_line() -> None:
+    text = rf.synthesis_report()
+    broken = text.replace("\t×\t0.09", "")  # a row with no cells
+    line = broken.split("\n").index(rf.COCO_ROWS[1][0]) + 1
+    with pytest.raises(IngestError) as err:
+        parse_text(broken, "r.txt")
+    assert err.value.line == line
+    assert str(err.value).startswith(f"r.txt:{line}: claims table")
+
+
+@pytest.mark.parametrize(("tick", "conf"), [("maybe", "0.1"), ("✓", "high"), ("✓", "1.5"), ("✓", "nan")])
+def test_bad_cells_are_errors(tick: str, conf: str) -> None:
+    rows = [("A claim about retrieval.", tick, conf)]
+    with pytest.raises(IngestError, match="claims table"):
+        parse_text(rf.synthesis_report(rows), "r.txt")
+
+
+def test_empty_claims_table_is_an_error() -> None:
+    with pytest.raises(IngestError, match="no rows"):
+        parse_text(rf.synthesis_report([]), "r.txt")

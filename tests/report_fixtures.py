@@ -1,0 +1,103 @@
+"""Report fixtures for the registry tests: both synthesis layouts, built from rows so a test varies one thing.
+
+Test modules put `tests/` on sys.path and `import report_fixtures` (pytest runs in importlib mode).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+COCO_TITLE = (
+    "COCO-DR: Combating Distribution Shifts in Zero-Shot Dense Retrieval with Contrastive and Distributionally "
+    "Robust Learning"
+)
+OPTICAL_TITLE = (
+    "Improving Cross-lingual Information Retrieval on Low-Resource Languages via Optimal Transport Distillation"
+)
+
+COCO_ROWS = [
+    ("COCO-DR Base model achieves an nDCG@10 score of 0.789 on the TREC-COVID dataset.", "×", "0.10"),
+    ("COCO-DR Large model achieves an nDCG@10 score of 0.771 on the TREC-COVID dataset.", "×", "0.09"),
+    ("COCO-DR Base model without iDRO achieves an nDCG@10 score of 0.763 on the TREC-COVID dataset.", "×", "0.10"),
+    ("COCO-DR Base model without iDRO achieves an nDCG@10 score of 0.353 on the BioASQ dataset.", "×", "0.11"),
+    (
+        "Dense retrieval has shown strong advantages over sparse retrieval methods, although the advantages are "
+        "more observed in",
+        "×",
+        "0.12",
+    ),
+]
+
+
+def synthesis_report(
+    rows: Sequence[tuple[str, ...]] = COCO_ROWS,
+    *,
+    layout: str = "markdown",
+    title: str = "Contrastive Pretraining for Retrieval",
+    examined: str = COCO_TITLE,
+    references: Sequence[str] = ("2601.18190v1", "2210.15212v2"),
+    sep: str = "\t",
+) -> str:
+    h = "## " if layout == "markdown" else ""
+    table = "\n".join(sep.join(r) for r in rows)
+    refs = "\n".join(f"- <http://arxiv.org/abs/{r}>" for r in references)
+    return f"""
+
+{h.replace("##", "#")}{title}
+
+Assignee Research
+
+June 9, 2026
+
+{h}Abstract
+
+This report synthesises findings from 14 peer-reviewed papers.
+
+{h}1 Introduction
+
+This paper examines: {examined}. Research question: Does it work?.
+
+{h}2 Methodology
+
+Systematic literature search across multiple databases yielded 14 papers. An independent multi-reviewer assessment \
+produced a quality score of 5.2/10.
+
+{h}3 Results
+
+14 papers retrieved. 10 claims extracted; 2 independently verified. Quality review score: 5.2/10.
+
+{h}5 Extracted Claims
+
+Claim{sep}Verified{sep}Confidence
+{table}
+
+{h}References
+
+{refs}"""
+
+
+ARXIV_PAGE = """Skip to main content
+arxiv logo > cs > arXiv:2509.25638
+
+Computer Science > Computer Vision and Pattern Recognition
+
+arXiv:2509.25638 (cs)
+[Submitted on 30 Sep 2025]
+
+Title:Generalized Contrastive Learning for Universal Multimodal Retrieval
+
+Authors:Jungsoo Lee, Janghoon Cho, Sungha Choi
+View a PDF of the paper titled Generalized Contrastive Learning, by Jungsoo Lee and 2 other authors
+Abstract:Despite their consistent performance improvements, cross-modal retrieval models (e.g., CLIP) show degraded \
+performances with retrieving keys composed of fused image-text modality. A common approach involves constructing new \
+composed sets of image-text triplets. To overcome these limitations, this paper proposes Generalized Contrastive \
+Learning (GCL), a novel loss formulation that improves multimodal retrieval performance without the burdensome need \
+for new dataset curation. Specifically, GCL operates by enforcing contrastive learning across all modalities.
+Comments: Accepted to NeurIPS 2025
+Subjects: Computer Vision and Pattern Recognition (cs.CV); Machine Learning (cs.LG)
+Cite as: arXiv:2509.25638 [cs.CV]
+  (or arXiv:2509.25638v1 [cs.CV] for this version)
+
+Submission history
+[v1] Tue, 30 Sep 2025 01:25:04 UTC (651 KB)
+"""
