@@ -1,0 +1,211 @@
+"""The engine end to end on a real (tiny, computed) experiment: tests/engine_fixtures.py."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import engine_fixtures as ef
+
+from claimcheck.experiments import Requirements, RunContext, ScaleSpec, get_experiment, register_experiment
+from claimcheck.models import (
+    Claim,
+    ClaimRegistry,
+    EffectTarget,
+    ExperimentOutput,
+    Measurement,
+    Replication,
+    Verdict,
+)
+from claimcheck.results import CacheMode, RecordStore
+from claimcheck.verdicts import SMOKE_REASON
+from claimcheck.verify import (
+    choose_scale,
+    make_plan,
+    results_from_store,
+    standalone_main,
+    unmet_requirements,
+    verify,
+)
+
+
+def by_id(results) -> dict:
+    return {r.claim_id: r for r in results}
+
+
+def test_smoke_runs_every_experiment_and_gives_no_claim_verdict() -> None:
+    out = verify(ef.registry(), scale="smoke")
+    assert {r.group.experiment.name for r in out.runs} == {ef.EXPERIMENT, ef.NEEDS_DATA}
+    assert all(r.record is not None and r.record.status == "ok" for r in out.runs)
+    results = by_id(out.results)
+    assert results["background"].reason == "no executable replication applies"
+    for cid in ("bm25-ndcg", "bm25-beats-tf", "random-beats-bm25", "needs-data"):
+        assert results[cid].verdict == Verdict.NOT_RUN
+        assert results[cid].reason == SMOKE_REASON
+        assert results[cid].command == f"claimcheck verify {cid} --scale full"
+
+
+def test_claims_sharing_a_run_run_it_once_and_the_cache_reuses_it() -> None:
+    first = verify(ef.registry(), ["bm25-ndcg", "random-beats-bm25"], scale="proxy")
+    assert len(first.runs) == 1 and not first.runs[0].reused
+    record = first.runs[0].record
+    assert record is not None and set(record.claim_ids) == {"bm25-ndcg", "random-beats-bm25"}
+    assert record.seeds == [0, 1, 2] and record.provenance.python and record.wall_time_s > 0
+    assert record.peak_memory_mb > 0 and "synthetic-corpus" in record.output.fingerprints
+    second = verify(ef.registry(), ["bm25-ndcg", "random-beats-bm25"], scale="proxy")
+    assert second.runs[0].reused and second.runs[0].record == record
+    assert second.seconds < first.seconds
+    assert [r.model_dump() for r in second.results] == [r.model_dump() for r in first.results]
+    rerun = verify(ef.registry(), ["bm25-ndcg"], scale="proxy", cache=CacheMode.NEVER)
+    assert not rerun.runs[0].reused and rerun.runs[0].record.started_at >= record.started_at
+
+
+def test_cache_always_never_runs() -> None:
+    out = verify(ef.registry(), ["bm25-ndcg"], scale="proxy", cache=CacheMode.ALWAYS)
+    assert out.runs[0].record is None
+    result = out.results[0]
+    assert result.verdict == Verdict.NOT_RUN and "--cache always" in result.reason
+    assert RecordStore().all() == []
+
+
+def test_proxy_direction_verdicts_are_computed() -> None:
+    results = by_id(verify(ef.registry(), scale="proxy").results)
+    bm25 = results["bm25-ndcg"]  # value claim at full scale: its proxy_effect (BM25 vs TF) is checked
+    assert bm25.verdict == Verdict.DIRECTION_REPRODUCED and bm25.scale == "proxy"
+    assert bm25.p_value < 0.05 and bm25.interval[0] > 0 and bm25.seeds == [0, 1, 2]
+    assert set(bm25.details["seed_differences"]) == {"0", "1", "2"} and "synthetic" in bm25.details["per_dataset"]
+    assert results["random-beats-bm25"].verdict == Verdict.DIRECTION_NOT_REPRODUCED
+    assert results["needs-data"].verdict == Verdict.NOT_RUN
+    assert results["needs-data"].reason == "claimed at full scale"
+
+
+def test_close_conditions_are_inconclusive() -> None:
+    claim = Claim(
+        id="flat",
+        text="BM25 length normalisation helps",
+        replication=Replication(
+            experiment=ef.EXPERIMENT,
+            effect=EffectTarget(condition="bm25", baseline="bm25_flat", metric="nDCG@10", datasets=["synthetic"]),
+        ),
+    )
+    result = verify(ClaimRegistry(claims=[claim]), scale="proxy").results[0]
+    assert result.verdict == Verdict.INCONCLUSIVE and result.p_value >= 0.05
+
+
+def test_full_scale_value_verdicts_against_measured_values() -> None:
+    # Measure first, then claim the measured value rounded to 2 decimals (verified) and one 0.1 off (refuted).
+    claim = ef.value_claim("probe", 0.5, 1)
+    out = verify(ClaimRegistry(claims=[claim]), scale="full")
+    measured = out.results[0].measured
+    assert out.results[0].scale == "full" and measured is not None
+    near = ef.value_claim("near", round(measured, 2), 2)
+    far = ef.value_claim("far", round(measured + 0.1, 2), 2)
+    results = by_id(verify(ClaimRegistry(claims=[near, far]), scale="full").results)
+    assert results["near"].verdict == Verdict.VERIFIED
+    assert results["far"].verdict == Verdict.REFUTED
+    assert results["near"].tolerance == pytest.approx(0.005 + results["near"].details["spread"])
+    percent = ef.value_claim("percent", round(measured * 100, 1), 1)  # written as 94.5 rather than 0.945
+    assert verify(ClaimRegistry(claims=[percent]), scale="full").results[0].verdict == Verdict.VERIFIED
+
+
+def test_unmet_requirements_give_not_run_with_command() -> None:
+    exp = get_experiment(ef.NEEDS_DATA)
+    assert choose_scale(exp, "auto", None) == ("proxy", "")
+    scale, why = choose_scale(exp, "full", None)
+    assert scale is None and "no-such-collection" in why
+    result = by_id(verify(ef.registry(), ["needs-data"], scale="full").results)["needs-data"]
+    assert result.verdict == Verdict.NOT_RUN and "no-such-collection" in result.reason
+    assert result.command == "claimcheck verify needs-data --scale full"
+
+
+def test_requirement_checks(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    assert unmet_requirements(Requirements(minutes=1)) == []
+    monkeypatch.setattr("claimcheck.verify.gpu_count", lambda: 1)  # importing torch to count takes seconds
+    assert "needs 2 GPU(s), found 1" in unmet_requirements(Requirements(minutes=1, gpus=2))[0]
+    assert unmet_requirements(Requirements(minutes=1, gpus=1)) == []
+    monkeypatch.delenv("CLAIMCHECK_NETWORK", raising=False)
+    assert "network" in unmet_requirements(Requirements(minutes=1, network=True))[0]
+    assert "model" in unmet_requirements(Requirements(minutes=1, models=["org/never-downloaded"]))[0]
+    assert unmet_requirements(Requirements(minutes=1, models=[str(tmp_path)])) == []
+    assert "package" in unmet_requirements(Requirements(minutes=1, packages=["no_such_module_xyz"]))[0]
+    monkeypatch.setenv("CLAIMCHECK_NETWORK", "1")
+    assert unmet_requirements(Requirements(minutes=1, network=True, datasets=["no-such-collection"])) == []
+
+
+FAILING = "enginetest.failing"
+INTERRUPTED = "enginetest.interrupted"
+
+
+@register_experiment(
+    FAILING, paper="engine-test", params=("nan",), scales={"proxy": ScaleSpec(requirements=Requirements(minutes=0))}
+)
+def failing(ctx: RunContext) -> ExperimentOutput:
+    """With `nan`, measures NaN for the condition; otherwise the run fails."""
+    if ctx.config.get("nan"):
+        per_q = {"q1": 0.5, "q2": float("nan")}
+        return ExperimentOutput(
+            measurements=[
+                Measurement(condition=c, dataset="d", metric="AP", value=0.5, per_query=per_q) for c in ("a", "b")
+            ]
+        )
+    raise RuntimeError("diverged")
+
+
+@register_experiment(
+    INTERRUPTED, paper="engine-test", scales={"proxy": ScaleSpec(requirements=Requirements(minutes=0))}
+)
+def interrupted(ctx: RunContext) -> ExperimentOutput:
+    """Ctrl-C in the middle of a run."""
+    ctx.step("working", total=2)
+    ctx.advance()
+    raise KeyboardInterrupt
+
+
+def test_failed_and_nan_runs_are_errors_and_failed_runs_rerun() -> None:
+    def claim(cid: str, **params) -> Claim:
+        target = EffectTarget(condition="a", baseline="b", metric="AP", datasets=["d"])
+        return Claim(id=cid, text="t", replication=Replication(experiment=FAILING, params=params, effect=target))
+
+    reg = ClaimRegistry(claims=[claim("fails"), claim("nan", nan=True)])
+    first = verify(reg, scale="proxy")
+    results = by_id(first.results)
+    assert results["fails"].verdict == Verdict.ERROR and "RuntimeError: diverged" in results["fails"].reason
+    assert results["nan"].verdict == Verdict.ERROR and "NaN" in results["nan"].reason
+    again = verify(reg, scale="proxy")
+    failed_run = next(r for r in again.runs if r.group.config == {})
+    assert not failed_run.reused  # an error record is not a cache hit
+
+
+def test_interrupted_run_writes_nothing() -> None:
+    target = EffectTarget(condition="a", baseline="b", metric="AP", datasets=["d"])
+    claim = Claim(id="i", text="t", replication=Replication(experiment=INTERRUPTED, effect=target))
+    reg = ClaimRegistry(claims=[claim])
+    with pytest.raises(KeyboardInterrupt):
+        verify(reg, scale="proxy")
+    assert list(RecordStore().root.iterdir()) == []
+
+
+def test_plan_and_report_from_store() -> None:
+    plan = make_plan(ef.registry(), scale="auto")
+    plans = {p.claim.id: p for p in plan.claims}
+    assert plans["needs-data"].group.scale == "proxy" and not plans["needs-data"].own_scale_runnable
+    assert plans["bm25-ndcg"].group.scale == "full" and plans["bm25-ndcg"].own_scale_runnable
+    assert {g.experiment.name for g in plan.groups} == {ef.EXPERIMENT, ef.NEEDS_DATA}
+    verify(ef.registry(), scale="proxy")
+    stored = by_id(results_from_store(ef.registry()))
+    assert stored["bm25-ndcg"].verdict == Verdict.DIRECTION_REPRODUCED
+    verify(ef.registry(), ["bm25-ndcg"], scale="full")
+    assert by_id(results_from_store(ef.registry()))["bm25-ndcg"].scale == "full"  # own scale preferred
+
+
+def test_standalone_main_prints_and_stores_the_record(capsys: pytest.CaptureFixture[str]) -> None:
+    assert standalone_main("engine_fixtures", [ef.EXPERIMENT, "--scale", "smoke", "--param", "n_docs=40"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["experiment"] == ef.EXPERIMENT and record["config"]["n_docs"] == 40
+    assert RecordStore().get(record["key"]) is not None
+    with pytest.raises(SystemExit):
+        standalone_main("engine_fixtures", [ef.EXPERIMENT, "--param", "nope=1"])
