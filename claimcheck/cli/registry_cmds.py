@@ -116,7 +116,7 @@ def list_claims(
         sys.stdout.write("\n")
         return
     table = Table(title=f"{len(reg.claims)} claims in {registry}")
-    table.add_column("id", overflow="fold")
+    table.add_column("id", no_wrap=True)  # ids are copied into `show`: never wrapped
     table.add_column("kind")
     table.add_column("ticks")
     table.add_column("replication", overflow="fold")

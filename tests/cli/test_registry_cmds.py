@@ -1,0 +1,111 @@
+"""The ingest / list / show / schema commands through typer's CliRunner."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import report_fixtures as rf
+
+from claimcheck.cli import app
+
+runner = CliRunner()
+
+
+def run(*args: str):
+    return runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
+
+
+@pytest.fixture
+def reports(tmp_path: Path) -> list[Path]:
+    a = tmp_path / "a.txt"
+    a.write_text(rf.synthesis_report())
+    page = tmp_path / "page.txt"
+    page.write_text(rf.ARXIV_PAGE)
+    return [a, page]
+
+
+def test_ingest_then_list_json(tmp_path: Path, reports: list[Path]) -> None:
+    reg = tmp_path / "out.yaml"
+    result = run("ingest", *reports, "--registry", reg)
+    assert result.exit_code == 0, result.output
+    assert "distinct claims" in result.output and "quantity coverage" in result.output
+    assert "4/4" in result.output
+    assert str(tmp_path) not in reg.read_text()  # file names only, no machine paths
+    listed = run("list", "--registry", reg, "--json")
+    assert listed.exit_code == 0
+    claims = json.loads(listed.stdout)
+    assert len(claims) == 7
+    for key in ("id", "text", "truncated", "sources", "quantity", "mentions", "replication"):
+        assert all(key in c for c in claims)
+    assert claims[0]["quantity"]["value"] == 0.789
+
+
+def test_list_table_and_show(tmp_path: Path, reports: list[Path]) -> None:
+    reg = tmp_path / "out.yaml"
+    run("ingest", *reports, "--registry", reg)
+    table = run("list", "--registry", reg)
+    assert table.exit_code == 0 and "coco-dr-base-ndcg10-trec-covid" in table.output
+    shown = run("show", "coco-dr-base-ndcg10-trec-covid", "--registry", reg)
+    assert shown.exit_code == 0 and "0.789" in shown.output and "a.txt" in shown.output
+    report_id = next(line.split()[2] for line in reg.read_text().splitlines() if line.startswith("- id: report-"))
+    shown_report = run("show", report_id, "--registry", reg)
+    assert shown_report.exit_code == 0 and "Contrastive Pretraining for Retrieval" in shown_report.output
+    missing = run("show", "no-such-claim", "--registry", reg)
+    assert missing.exit_code == 1 and "no-such-claim" in missing.stderr
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [b"", b"\x00\x01binary", b"<html><body>page</body></html>", b"# Title\n\nno claims here\n"],
+)
+def test_bad_file_fails_the_batch_and_leaves_the_registry(tmp_path: Path, reports: list[Path], bad: bytes) -> None:
+    reg = tmp_path / "out.yaml"
+    assert run("ingest", reports[0], "--registry", reg).exit_code == 0
+    before = reg.read_bytes()
+    broken = tmp_path / "broken.txt"
+    broken.write_bytes(bad)
+    result = run("ingest", reports[1], broken, "--registry", reg)
+    assert result.exit_code == 1
+    assert result.stderr.count("\n") == 1 and "broken.txt" in result.stderr
+    assert "Traceback" not in result.output + result.stderr
+    assert reg.read_bytes() == before
+
+
+def test_broken_registry_is_one_line_and_untouched(tmp_path: Path, reports: list[Path]) -> None:
+    reg = tmp_path / "claims.yaml"
+    reg.write_text("version: 1\nclaims:\n- id: x\n  text: y\n  colour: blue\n")
+    before = reg.read_bytes()
+    for args in (("ingest", reports[0]), ("list",), ("show", "x")):
+        result = run(*args, "--registry", reg)
+        assert result.exit_code == 1
+        assert (
+            result.stderr.strip() == f"error: {reg}:5: claims[0] (x).colour: unknown field (not in the schema; see "
+            "`claimcheck schema`)"
+        )
+    assert reg.read_bytes() == before
+
+
+def test_usage_errors_exit_2(tmp_path: Path) -> None:
+    assert run("ingest").exit_code == 2
+    assert run("list", "--bogus").exit_code == 2
+    assert run("show").exit_code == 2
+
+
+def test_schema_command(tmp_path: Path) -> None:
+    printed = run("schema")
+    assert printed.exit_code == 0 and json.loads(printed.stdout)["title"]
+    out = tmp_path / "schema.json"
+    assert run("schema", "--output", out).exit_code == 0
+    assert "Claim" in json.loads(out.read_text())["$defs"]
+
+
+def test_help_mentions_every_command() -> None:
+    result = run("--help")
+    for name in ("ingest", "list", "show", "schema"):
+        assert name in result.output

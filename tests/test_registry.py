@@ -1,0 +1,172 @@
+"""claims.yaml: round trip, readable output, errors naming file/line/field, replication links, atomic save."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import report_fixtures as rf
+
+from claimcheck.experiments import Experiment, Requirements, ScaleSpec
+from claimcheck.ingest.build import ingest_reports
+from claimcheck.ingest.parse import parse_text
+from claimcheck.models import ClaimRegistry, ExperimentOutput, Replication, ValueTarget
+from claimcheck.registry import (
+    RegistryError,
+    dump_registry,
+    load_registry,
+    parse_registry,
+    registry_schema,
+    save_registry,
+)
+
+
+@pytest.fixture
+def registry() -> ClaimRegistry:
+    reports = [parse_text(rf.synthesis_report(), "a.txt"), parse_text(rf.ARXIV_PAGE, "page.txt")]
+    return ingest_reports(ClaimRegistry(), reports)[0]
+
+
+def _line_of(text: str, needle: str) -> int:
+    return next(i for i, line in enumerate(text.split("\n"), 1) if needle in line)
+
+
+def test_round_trip(tmp_path: Path, registry: ClaimRegistry) -> None:
+    path = tmp_path / "claims.yaml"
+    save_registry(registry, path)
+    loaded = load_registry(path)
+    assert loaded == registry
+    first = path.read_bytes()
+    save_registry(loaded, path)
+    assert path.read_bytes() == first  # saving what was loaded changes nothing
+
+
+def test_yaml_is_readable(registry: ClaimRegistry) -> None:
+    text = dump_registry(registry)
+    assert "null" not in text and ": []" not in text and ": {}" not in text
+    assert "\n- id: coco-dr-base-ndcg10-trec-covid\n  text: COCO-DR Base model" in text  # block style, model order
+    assert "✓" not in text or "\\u" not in text  # unicode kept as is
+
+
+def test_empty_and_missing_files(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("")
+    assert load_registry(empty) == ClaimRegistry()
+    with pytest.raises(RegistryError, match="no such registry file"):
+        load_registry(tmp_path / "nope.yaml")
+    assert load_registry(tmp_path / "nope.yaml", missing_ok=True) == ClaimRegistry()
+
+
+def test_unknown_field_names_file_line_and_field(registry: ClaimRegistry) -> None:
+    text = dump_registry(registry).replace("    dataset: TREC-COVID", "    datset: TREC-COVID", 1)
+    with pytest.raises(RegistryError) as err:
+        parse_registry(text, "claims.yaml")
+    line = _line_of(text, "datset:")
+    assert str(err.value) == (
+        f"claims.yaml:{line}: claims[0] (coco-dr-base-ndcg10-trec-covid).quantity.datset: "
+        "unknown field (not in the schema; see `claimcheck schema`)"
+    )
+
+
+def test_wrong_type_names_the_line(registry: ClaimRegistry) -> None:
+    text = dump_registry(registry).replace("    value: 0.789", "    value: high", 1)
+    with pytest.raises(RegistryError) as err:
+        parse_registry(text, "claims.yaml")
+    assert err.value.line == _line_of(text, "value: high")
+    assert err.value.field == "claims[0] (coco-dr-base-ndcg10-trec-covid).quantity.value"
+
+
+def test_yaml_syntax_error_names_the_line(registry: ClaimRegistry) -> None:
+    text = dump_registry(registry).replace("  kind: numeric", "  kind: [numeric", 1)
+    with pytest.raises(RegistryError, match=r"^claims\.yaml:\d+: YAML syntax error"):
+        parse_registry(text, "claims.yaml")
+
+
+@pytest.mark.parametrize("text", ["- just\n- a list\n", "plain words\n", "!!python/object:os.system {}\n"])
+def test_not_a_registry(text: str) -> None:
+    with pytest.raises(RegistryError):
+        parse_registry(text, "claims.yaml")
+
+
+def test_duplicate_ids_and_dangling_mentions(registry: ClaimRegistry) -> None:
+    dup = registry.model_copy(update={"claims": [registry.claims[0], registry.claims[0]]})
+    with pytest.raises(RegistryError, match=r"claims\[1\].*duplicate id"):
+        parse_registry(dump_registry(dup), "claims.yaml")
+    dangling = registry.model_copy(update={"reports": registry.reports[1:]})
+    with pytest.raises(RegistryError, match="not in 'reports'"):
+        parse_registry(dump_registry(dangling), "claims.yaml")
+
+
+def _fake_experiment(name: str) -> Experiment:
+    """Built directly, not registered: the global experiment registry stays as the replications left it."""
+    spec = ScaleSpec(requirements=Requirements(minutes=0.1), config={"k": 10})
+    return Experiment(
+        name=name,
+        fn=lambda ctx: ExperimentOutput(),
+        paper="0000.00000",
+        description="fake",
+        conditions=("default",),
+        scales={"smoke": spec, "full": spec},
+        params=frozenset({"lr"}),
+    )
+
+
+def _linked(registry: ClaimRegistry, experiment: str, params: dict) -> str:
+    target = ValueTarget(metric="nDCG@10", dataset="trec-covid")
+    rep = Replication(experiment=experiment, params=params, value=target)
+    claims = [registry.claims[0].model_copy(update={"replication": rep}), *registry.claims[1:]]
+    return dump_registry(registry.model_copy(update={"claims": claims}))
+
+
+def test_replication_must_name_a_registered_experiment(registry, monkeypatch) -> None:
+    exp = _fake_experiment("test_registry.fake")
+    monkeypatch.setattr("claimcheck.experiments.load_all", lambda: {exp.name: exp})
+    assert parse_registry(_linked(registry, "test_registry.fake", {"k": 5, "lr": 1e-5})).claims[0].replication
+    with pytest.raises(RegistryError, match=r"replication\.experiment: unknown experiment 'no_such\.thing'"):
+        parse_registry(_linked(registry, "no_such.thing", {}))
+    with pytest.raises(RegistryError, match=r"replication\.params: .*no parameter 'bogus'"):
+        parse_registry(_linked(registry, "test_registry.fake", {"bogus": 1}))
+    # the check is skippable for tools that only read texts
+    assert parse_registry(_linked(registry, "no_such.thing", {}), check_experiments=False)
+
+
+def test_failed_save_leaves_the_old_file(tmp_path: Path, registry: ClaimRegistry, monkeypatch) -> None:
+    path = tmp_path / "claims.yaml"
+    save_registry(registry, path)
+    before = path.read_bytes()
+    smaller = registry.model_copy(update={"claims": registry.claims[:1]})
+
+    def crash(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(OSError, match="disk full"):
+        save_registry(smaller, path)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["claims.yaml"]  # no temp file left behind
+
+
+def test_crash_while_writing_leaves_the_old_file(tmp_path: Path, registry: ClaimRegistry, monkeypatch) -> None:
+    path = tmp_path / "claims.yaml"
+    save_registry(registry, path)
+    before = path.read_bytes()
+    monkeypatch.setattr(os, "fsync", lambda fd: (_ for _ in ()).throw(KeyboardInterrupt()))
+    with pytest.raises(KeyboardInterrupt):
+        save_registry(registry.model_copy(update={"claims": []}), path)
+    assert path.read_bytes() == before
+    assert len(list(tmp_path.iterdir())) == 1
+
+
+def test_schema_describes_the_registry() -> None:
+    schema = registry_schema()
+    assert set(schema["properties"]) == {"version", "reports", "claims"}
+    assert schema["$defs"]["Claim"]["additionalProperties"] is False
+
+
+def test_real_experiment_registry_is_consulted(registry: ClaimRegistry) -> None:
+    with pytest.raises(RegistryError, match=r"unknown experiment 'no_such\.thing' \(registered: "):
+        parse_registry(_linked(registry, "no_such.thing", {}))
