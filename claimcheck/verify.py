@@ -7,6 +7,7 @@ A claim that cannot run here gets `not-run` with the reason and the command that
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import os
@@ -73,7 +74,12 @@ def dataset_available(name: str, data_dir: str | Path | None) -> bool:
         return False
 
 
+@functools.lru_cache(maxsize=1)
 def gpu_count() -> int:
+    """CUDA devices torch can use. Without an NVIDIA driver (Linux: /proc/driver/nvidia) there are none, and
+    importing torch just to learn that would cost seconds on every `verify`."""
+    if sys.platform.startswith("linux") and not Path("/proc/driver/nvidia").exists():
+        return 0
     if importlib.util.find_spec("torch") is None:
         return 0
     import torch
