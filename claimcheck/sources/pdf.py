@@ -125,9 +125,14 @@ def _grid_to_cells(grid: list[list[str | None]], page: int, index: int) -> list[
     n_cols = max((len(r) for r in grid), default=0)
     grid = [row + [""] * (n_cols - len(row)) for row in grid]
     numeric = [[parse_number(v or "") is not None for v in row] for row in grid]
-    # Header rows: the leading rows with no number in any column but the first.
+    # Header rows: the leading rows with text but no number beyond the first column (a row with text in the first
+    # column only is a group label such as "Baselines", which belongs to the body).
     header_rows = 0
-    while header_rows < n_rows - 1 and not any(numeric[header_rows][1:]):
+    while (
+        header_rows < n_rows - 1
+        and not any(numeric[header_rows][1:])
+        and any((v or "").strip() or v is None for v in grid[header_rows][1:])
+    ):
         header_rows += 1
     data_rows = range(header_rows, n_rows)
     # Row-header columns: the leading columns with no number in any data row.

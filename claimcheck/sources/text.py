@@ -79,15 +79,24 @@ def content_tokens(text: str) -> list[str]:
     return [t for t in tokens(text) if t not in STOPWORDS and len(t) > 1]
 
 
+def stem(token: str) -> str:
+    """Crude and deliberate: drop a plural s, keep 6 letters ('requires' ~ 'require', 'labels' ~ 'label')."""
+    if not token.isalpha():
+        return token
+    if len(token) > 3 and token.endswith("s") and not token.endswith("ss"):
+        token = token[:-1]
+    return token[:6]
+
+
 def coverage(claim: str, passage: str) -> float:
     """Fraction of the claim's distinct content words that the passage contains (1.0 = every word is there)."""
-    wanted = set(content_tokens(claim))
+    wanted = {stem(t) for t in content_tokens(claim)}
     if not wanted:
         return 0.0
     have = set(content_tokens(passage))
     # Also accept a claim word that the passage has as part of a hyphenated compound ("COCO" in "COCO-DR").
     have |= {part for tok in have for part in tok.split("-")}
-    return len(wanted & have) / len(wanted)
+    return len(wanted & {stem(t) for t in have}) / len(wanted)
 
 
 def negated(text: str) -> bool:

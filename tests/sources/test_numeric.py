@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from claimcheck.models import EvidenceVerdict, Quantity
+from claimcheck.sources.numeric import ablated, numeric_evidence, scaled_match
+from claimcheck.sources.pdf import TableCell, read_pdf
+
+
+@pytest.fixture(scope="module")
+def tables(paper_pdf: Path):
+    return read_pdf(paper_pdf).tables
+
+
+def q(subject: str, value: float, dataset: str, condition: str | None = None, **kw) -> Quantity:
+    return Quantity(subject=subject, metric=kw.pop("metric", "nDCG@10"), value=value, decimals=kw.pop("decimals", 3),
+                    dataset=dataset, condition=condition, **kw)  # fmt: skip
+
+
+def test_right_cell_supports(tables) -> None:
+    finding = numeric_evidence(q("COCO-DR Base", 0.789, "TREC-COVID"), tables)
+    assert finding.verdict == EvidenceVerdict.SUPPORTED
+    assert finding.cell.col_headers == ["COCO-DR Base", "Full"]
+    ablation = numeric_evidence(q("COCO-DR Base", 0.353, "BioASQ", "w/o COCO"), tables)
+    assert ablation.verdict == EvidenceVerdict.SUPPORTED
+    assert ablation.cell.col_headers == ["COCO-DR Base", "-COCO"]
+
+
+def test_neighbouring_column_value_contradicts_and_names_the_cell(tables) -> None:
+    # The -iDRO cell holds 0.771; the claimed 0.763 sits one column to the right (-COCO).
+    finding = numeric_evidence(q("COCO-DR Base", 0.763, "TREC-COVID", "without iDRO"), tables)
+    assert finding.verdict == EvidenceVerdict.CONTRADICTED
+    assert finding.cell.col_headers == ["COCO-DR Base", "-iDRO"]
+    assert "holds 0.771, not the claimed 0.763" in finding.note
+    assert "neighbouring column" in finding.note
+    assert "[TREC-COVID] × [COCO-DR Base / -COCO] = 0.763" in finding.note
+    assert finding.holders[0].col_headers == ["COCO-DR Base", "-COCO"]
+
+
+def test_value_from_another_model_column_contradicts(tables) -> None:
+    finding = numeric_evidence(q("COCO-DR Large", 0.771, "TREC-COVID"), tables)
+    assert finding.verdict == EvidenceVerdict.CONTRADICTED
+    assert finding.cell.col_headers == ["COCO-DR Large", "Full"]
+    assert "another column of the same row" in finding.note and "COCO-DR Base / -iDRO" in finding.note
+
+
+def test_no_fitting_cell_is_not_found(tables) -> None:
+    assert numeric_evidence(q("COCO-DR Base", 0.5, "SciFact"), tables).verdict == EvidenceVerdict.NOT_FOUND
+    other_metric = numeric_evidence(q("COCO-DR Base", 0.789, "TREC-COVID", metric="AP"), tables)
+    assert other_metric.verdict == EvidenceVerdict.NOT_FOUND
+    assert "0.789 appears in" in other_metric.note
+    relative = Quantity(kind="relative-change", subject="OPTICAL", metric="AP", value=13.7, unit="percent", decimals=1)
+    assert numeric_evidence(relative, tables).verdict == EvidenceVerdict.NOT_FOUND
+
+
+def test_precision_and_scale() -> None:
+    def cell(text: str, value: float, decimals: int) -> TableCell:
+        return TableCell(page=1, table=0, row=0, col=0, text=text, value=value, decimals=decimals)
+
+    claim = q("X", 0.789, "D")
+    assert scaled_match(cell("78.9", 78.9, 1), claim) == pytest.approx(0.789)
+    assert scaled_match(cell("0.7894", 0.7894, 4), claim) is not None
+    assert scaled_match(cell("0.7896", 0.7896, 4), claim) is None  # rounds to 0.790
+    assert scaled_match(cell("0.79", 0.79, 2), claim) is not None  # the source is coarser: compare at 2 places
+    assert scaled_match(cell("0.798", 0.798, 3), claim) is None
+    assert scaled_match(cell("0.789", 0.789, 3), q("X", 78.9, "D", decimals=1, unit="percent")) is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("-iDRO", "idro"), ("w/o iDRO", "idro"), ("without COCO", "coco"), ("Full", None), ("COCO-DR Base", None)],
+)
+def test_ablated(text: str, expected: str | None) -> None:
+    assert ablated(text) == expected
