@@ -256,7 +256,20 @@ def make_plan(
             )
         groups[gkey].claims.append(claim)
         plan.group = groups[gkey]
+    if scale == "smoke" and not ids:
+        add_unlinked_smoke_runs(groups, experiments)
     return Plan(plans, list(groups.values()))
+
+
+def add_unlinked_smoke_runs(groups: dict[tuple[str, str, str], Group], experiments: dict[str, Experiment]) -> None:
+    """A full smoke pass exercises every bundled experiment, linked by a claim or not (CI runs them all)."""
+    covered = {name for name, scale, _ in groups if scale == "smoke"}
+    for name, exp in sorted(experiments.items()):
+        if name in covered or "smoke" not in exp.scales or replication_package(exp) is None:
+            continue
+        config, seeds = exp.config_for("smoke"), list(exp.scales["smoke"].seeds)
+        key = run_key(name, "smoke", config, seeds, code_version(exp))
+        groups[(name, "smoke", canonical_json(config))] = Group(exp, "smoke", config, seeds, key=key)
 
 
 # --------------------------------------------------------------------------------------------------- running

@@ -37,7 +37,8 @@ def by_id(results) -> dict:
     return {r.claim_id: r for r in results}
 
 
-def test_smoke_runs_every_experiment_and_gives_no_claim_verdict() -> None:
+def test_smoke_runs_every_experiment_and_gives_no_claim_verdict(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("claimcheck.verify.replication_package", lambda e: None)  # keep bundled replications out
     out = verify(ef.registry(), scale="smoke")
     assert {r.group.experiment.name for r in out.runs} == {ef.EXPERIMENT, ef.NEEDS_DATA}
     assert all(r.record is not None and r.record.status == "ok" for r in out.runs)
@@ -47,6 +48,17 @@ def test_smoke_runs_every_experiment_and_gives_no_claim_verdict() -> None:
         assert results[cid].verdict == Verdict.NOT_RUN
         assert results[cid].reason == SMOKE_REASON
         assert results[cid].command == f"claimcheck verify {cid} --scale full"
+
+
+def test_full_smoke_pass_runs_unlinked_bundled_experiments(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Pretend the test experiment ships in a replication package and no claim links to it.
+    bundled = {ef.EXPERIMENT: "replications.enginetest"}
+    monkeypatch.setattr("claimcheck.verify.replication_package", lambda e: bundled.get(e.name))
+    background = ClaimRegistry(claims=[c for c in ef.registry().claims if c.replication is None])
+    out = verify(background, scale="smoke")
+    assert [(r.group.experiment.name, r.record.status) for r in out.runs] == [(ef.EXPERIMENT, "ok")]
+    assert [r.verdict for r in out.results] == [Verdict.NOT_RUN]
+    assert verify(background, ["background"], scale="smoke").runs == []  # only a full pass runs them
 
 
 def test_claims_sharing_a_run_run_it_once_and_the_cache_reuses_it() -> None:

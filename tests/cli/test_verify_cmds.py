@@ -38,7 +38,8 @@ def cli(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def test_smoke_verify_json_every_claim_accounted_and_cache(tmp_path: Path) -> None:
+def test_smoke_verify_json_every_claim_accounted_and_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("claimcheck.verify.replication_package", lambda e: None)  # bundled smoke runs take minutes
     reg = write_registry(tmp_path / "claims.yaml")
     timings = {}
     for scale in ("smoke", "proxy"):
@@ -89,6 +90,7 @@ def test_bad_registry_is_one_line_error(tmp_path: Path) -> None:
 
 
 def test_plan_names_a_command_for_every_not_run_claim(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("claimcheck.verify.replication_package", lambda e: None)
     monkeypatch.chdir(tmp_path)  # the default --registry claims.yaml, so commands carry no long paths
     write_registry(tmp_path / "claims.yaml")
     out = tmp_path / "smoke.json"
