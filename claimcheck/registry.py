@@ -15,10 +15,10 @@ from pydantic import ValidationError
 
 from claimcheck.home import atomic_write_text
 from claimcheck.models import ClaimRegistry
+from claimcheck.registry_yaml import dump_yaml
 
 DEFAULT_REGISTRY = Path("claims.yaml")
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 _HEADER = (
     "# claimcheck claim registry. Schema: `claimcheck schema`. `claimcheck ingest` rewrites text, kind, sources,\n"
     "# quantity and mentions; replication, tolerance, notes and completed_text are yours and survive re-ingest.\n"
@@ -195,8 +195,7 @@ def _prune(value: Any) -> Any:
 def dump_registry(registry: ClaimRegistry) -> str:
     data = _prune(registry.model_dump(mode="json", exclude_none=True))
     data.setdefault("version", registry.version)
-    body = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=118, default_flow_style=False)
-    return _HEADER + body
+    return _HEADER + dump_yaml(data)
 
 
 def save_registry(registry: ClaimRegistry, path: str | Path = DEFAULT_REGISTRY) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Literal
 
 from claimcheck.models import Quantity
@@ -23,7 +24,13 @@ def claim_kind(text: str, quantity: Quantity | None, method_names: Iterable[str]
         return "numeric"
     if _EFFECT.search(text):
         return "effect"
-    names = [re.escape(n) for n in method_names if n]
-    if _SELF.search(text) or (names and re.search(rf"(?<![\w-])(?:{'|'.join(names)})(?![\w-])", text)):
+    names = _names_pattern(tuple(sorted(set(method_names))))
+    if _SELF.search(text) or (names is not None and names.search(text)):
         return "method"
     return "background"
+
+
+@lru_cache(maxsize=256)
+def _names_pattern(names: tuple[str, ...]) -> re.Pattern[str] | None:
+    escaped = [re.escape(n) for n in names if n]
+    return re.compile(rf"(?<![\w-])(?:{'|'.join(escaped)})(?![\w-])") if escaped else None

@@ -11,6 +11,7 @@ method name when the caller knows it.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from claimcheck.metric_names import normalise_metric
 from claimcheck.models import Quantity
@@ -136,6 +137,7 @@ def _absolute(text: str, method_name: str | None) -> Quantity | None:
     )
 
 
+@lru_cache(maxsize=1 << 16)  # the same row text recurs across reports; Quantity is immutable in use here
 def extract_quantity(text: str, method_name: str | None = None) -> Quantity | None:
     """The claim's quantity, or None when it states none (or one this extractor cannot read unambiguously)."""
     return _relative(text, method_name) or _absolute(text, method_name)

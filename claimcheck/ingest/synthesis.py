@@ -62,9 +62,14 @@ def _section(lines: list[str], name: str) -> str | None:
     return None
 
 
+_DATE_SHAPE = re.compile(r"\w+ \d{1,2}, \d{4}|\d{1,2} \w+ \d{4}|\d{4}-\d{2}-\d{2}")
+
+
 def _date(lines: list[str]) -> date | None:
     for line in lines:
         candidate = " ".join(line.split())
+        if not _DATE_SHAPE.fullmatch(candidate):
+            continue
         for fmt in _DATE_FORMATS:
             try:
                 return datetime.strptime(candidate, fmt).date()

@@ -10,6 +10,7 @@ from claimcheck.ingest.errors import IngestError
 # Files larger than this are not reports; refusing them early keeps a stray dataset out of memory.
 MAX_BYTES = 5_000_000
 
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")  # not tab, LF, VT, FF, CR
 _HTML = re.compile(rb"<\s*(!doctype\s+html|html[\s>]|head[\s>]|body[\s>])", re.IGNORECASE)
 
 
@@ -27,7 +28,7 @@ def decode_report(data: bytes, name: str | Path) -> str:
         line = data[: exc.start].count(b"\n") + 1
         raise IngestError(name, f"file is not UTF-8 text (byte {exc.start})", line) from None
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if any(ord(ch) < 32 and ch not in "\n\t\f\v" for ch in text):
+    if _CONTROL.search(text):
         raise IngestError(name, "file contains control characters; not a text report")
     return text
 
