@@ -1,9 +1,9 @@
 """Run records: content-addressed JSON files under `claimcheck.home.records_dir()`, the cache, and import.
 
 A record's file is `<key>.json`, where the key is the sha256 of the canonical JSON of everything that defines
-the run: experiment name, scale, config, seeds and the code version (git commit of the checkout, else the
-installed package version, plus a hash of the replication package's source files). A record is reused only
-when its key matches, so a change of config, seeds or code reruns the experiment.
+the run: experiment name, scale, config, seeds and the code version (package version, a hash of the claimcheck
+sources a replication may use, and a hash of the replication package's source files; see `code_version`).
+A record is reused only when its key matches, so a change of config, seeds or code reruns the experiment.
 
 Files are written whole (temp file + rename) after the run ends: an interrupted run leaves no record and no
 half-written file, and readers skip temp files.
@@ -11,6 +11,7 @@ half-written file, and readers skip temp files.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import inspect
 import json
@@ -27,7 +28,6 @@ from claimcheck import __version__
 from claimcheck.experiments import Experiment
 from claimcheck.home import read_model, records_dir, write_model
 from claimcheck.models import RunRecord, Scale
-from claimcheck.provenance import git_commit
 
 
 class CacheMode(StrEnum):
@@ -54,10 +54,15 @@ def source_files(experiment: Experiment) -> list[Path]:
     return [Path(path)] if path else []
 
 
-def source_hash(experiment: Experiment) -> str:
+# The part of claimcheck a replication may depend on (DESIGN.md: claimcheck.retrieval and claimcheck.models, plus
+# the experiment API); the CLI, reports, ingest and sources cannot change a measurement.
+ENGINE_SOURCES = ("retrieval", "models.py", "experiments.py", "home.py", "metric_names.py")
+
+
+def _hash_files(paths: list[Path]) -> str:
     root = Path(__file__).resolve().parent.parent
     digest = hashlib.sha256()
-    for path in source_files(experiment):
+    for path in paths:
         resolved = path.resolve()
         name = str(resolved.relative_to(root)) if resolved.is_relative_to(root) else resolved.name
         digest.update(name.encode())
@@ -65,10 +70,27 @@ def source_hash(experiment: Experiment) -> str:
     return digest.hexdigest()
 
 
+def source_hash(experiment: Experiment) -> str:
+    return _hash_files(source_files(experiment))
+
+
+@functools.lru_cache(maxsize=1)
+def engine_hash() -> str:
+    package = Path(__file__).resolve().parent
+    paths = []
+    for name in ENGINE_SOURCES:
+        target = package / name
+        paths += sorted(target.rglob("*.py")) if target.is_dir() else [target]
+    return _hash_files(paths)
+
+
 def code_version(experiment: Experiment) -> dict[str, str]:
-    commit = git_commit()
-    base = {"git_commit": commit} if commit else {"package_version": __version__}
-    return {**base, "source_sha256": source_hash(experiment)}
+    """What code defines a run: the replication's own sources and the claimcheck code it may use.
+
+    Content hashes rather than the git commit, so an unrelated commit (or a dirty tree) neither discards nor
+    wrongly reuses records; the commit itself is kept in the record's provenance.
+    """
+    return {"package_version": __version__, "engine_sha256": engine_hash(), "source_sha256": source_hash(experiment)}
 
 
 def run_key(experiment: str, scale: Scale, config: dict[str, Any], seeds: list[int], code: dict[str, str]) -> str:

@@ -63,7 +63,7 @@ def test_code_version_follows_the_experiment_source(tmp_path: Path) -> None:
     module.write_text("def run(ctx):\n    return 1\n")
     after = code_version(exp)
     assert before["source_sha256"] != after["source_sha256"]
-    assert ("git_commit" in before) or ("package_version" in before)
+    assert before["engine_sha256"] == after["engine_sha256"] and before["package_version"]
 
 
 def test_store_round_trip_and_scan_skips_temp_and_reports_invalid() -> None:
