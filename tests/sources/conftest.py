@@ -1,7 +1,4 @@
-"""A synthetic source paper (text pages + a results table with a two-level header), written per test.
-
-The wording and the numbers are invented for the tests; they are not the real paper's.
-"""
+"""The synthetic source paper (`claimcheck.sources.synthetic.example_pages`) in each test's cache."""
 
 from __future__ import annotations
 
@@ -12,45 +9,15 @@ import pytest
 
 from claimcheck.models import Claim, Quantity, SourceRef
 from claimcheck.sources.cache import PaperMetadata, pdf_path, save_metadata
-from claimcheck.sources.synthetic import SyntheticTable, write_pdf
+from claimcheck.sources.synthetic import EXAMPLE_ABSTRACT as ABSTRACT
+from claimcheck.sources.synthetic import example_pages, write_pdf
 
 PAPER_ID = "2210.15212"
 PAPER_REF = SourceRef(arxiv_id=PAPER_ID, version=2)
 
-ABSTRACT = (
-    "Dense retrievers lose accuracy when the target corpus differs from their training data. "
-    "COCO-DR introduces two training techniques: continuous contrastive pretraining on the target corpora "
-    "(COCO) and implicit distributionally robust optimization (iDRO) during fine-tuning. "
-    "On the BEIR benchmark COCO-DR improves zero-shot dense retrieval over strong baselines."
-)
-
-TABLE = SyntheticTable(
-    caption="Table 2: nDCG@10 of COCO-DR variants on two BEIR datasets (synthetic values).",
-    header=[
-        ["", "COCO-DR Base", None, None, "COCO-DR Large", None],
-        ["Dataset", "Full", "-iDRO", "-COCO", "Full", "-iDRO"],
-    ],
-    rows=[
-        ["TREC-COVID", "0.789", "0.771", "0.763", "0.804", "0.797"],
-        ["BioASQ", "0.429", "0.424", "0.353", "0.450", "0.441"],
-    ],
-)
-
-PAGES: list = [
-    "Introduction. " + ABSTRACT,
-    [
-        "Experiments. We evaluate every variant on TREC-COVID and BioASQ. Results are listed in Table 2.",
-        TABLE,
-        "Removing iDRO lowers accuracy on both datasets. Averaged over BEIR, COCO-DR Base scores 0.462 nDCG@10.",
-    ],
-    "Analysis. Continuous contrastive pretraining on the target corpora reduces the vocabulary mismatch "
-    "between the source and target domains. The implicit robust optimization does not require group labels. "
-    "Sparse retrieval remains a strong baseline on the shifted datasets in our experiments.",
-]
-
 
 def write_paper(path: Path) -> Path:
-    return write_pdf(path, PAGES)
+    return write_pdf(path, example_pages())
 
 
 @pytest.fixture(scope="session")
