@@ -21,6 +21,7 @@ from claimcheck.cli.app import app
 from claimcheck.ingest.build import IngestSummary, ingest_reports
 from claimcheck.ingest.errors import IngestError
 from claimcheck.ingest.parse import parse_file
+from claimcheck.ingest.quantities import describe
 from claimcheck.models import Claim, ClaimRegistry, Report
 from claimcheck.registry import (
     DEFAULT_REGISTRY,
@@ -79,13 +80,16 @@ def _summary_table(summary: IngestSummary, registry_path: Path, registry: ClaimR
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Synthesis reports or arXiv abstract pages saved as text.")],
+    paths: Annotated[
+        list[Path], typer.Argument(metavar="PATH", help="Synthesis reports or arXiv abstract pages saved as text.")
+    ],
     registry: RegistryOpt = DEFAULT_REGISTRY,
 ) -> None:
     """Read reports into the registry: one claim per distinct statement, each mention kept.
 
-    Every file is parsed before anything is written: one bad file fails the batch and leaves the registry as it
-    was. Re-ingesting a report replaces its mentions; replication, tolerance and notes added by hand stay.
+    Every file is parsed before anything is written: one bad file fails the batch and leaves the registry as it was.
+
+    Re-ingesting a report replaces its mentions; replication, tolerance and notes added by hand stay.
     """
     start = time.perf_counter()
     existing = _load(registry, missing_ok=True)
@@ -146,7 +150,7 @@ def _claim_panels(claim: Claim, reg: ClaimRegistry) -> Group:
             ("completed", claim.completed_text or ""),
             ("kind", claim.kind),
             ("sources", ", ".join(s.versioned_id + (f" ({s.title})" if s.title else "") for s in claim.sources)),
-            ("quantity", q.model_dump_json(exclude_none=True) if q else ""),
+            ("quantity", describe(q) if q else ""),
             ("notes", claim.notes or ""),
         ]
     )

@@ -137,7 +137,23 @@ def _absolute(text: str, method_name: str | None) -> Quantity | None:
     )
 
 
-@lru_cache(maxsize=1 << 16)  # the same row text recurs across reports; Quantity is immutable in use here
 def extract_quantity(text: str, method_name: str | None = None) -> Quantity | None:
     """The claim's quantity, or None when it states none (or one this extractor cannot read unambiguously)."""
+    found = _extract(text, method_name)
+    return found.model_copy() if found is not None else None  # callers may edit their copy
+
+
+@lru_cache(maxsize=1 << 16)  # the same row text recurs across reports
+def _extract(text: str, method_name: str | None) -> Quantity | None:
     return _relative(text, method_name) or _absolute(text, method_name)
+
+
+def describe(q: Quantity) -> str:
+    """One line for people: "COCO-DR Base (without iDRO): nDCG@10 = 0.353 on BioASQ"."""
+    who = q.subject or "?"
+    if q.condition:
+        who += f" ({q.condition})"
+    if q.kind == "relative-change":
+        line = f"{who}: {q.metric or '?'} {q.value:+.{q.decimals}f}% vs {q.baseline or '?'}"
+        return line + (f" on {q.setting}" if q.setting else "")
+    return f"{who}: {q.metric or '?'} = {q.value:.{q.decimals}f}" + (f" on {q.dataset}" if q.dataset else "")

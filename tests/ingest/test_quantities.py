@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from claimcheck.ingest.kinds import claim_kind
-from claimcheck.ingest.quantities import extract_quantity, has_measurement
+from claimcheck.ingest.quantities import describe, extract_quantity, has_measurement
 
 
 @pytest.mark.parametrize(
@@ -103,3 +103,12 @@ def test_kinds() -> None:
     assert claim_kind("CAL significantly outperforms strong baselines.", None, ["OPTICAL"]) == "effect"
     assert claim_kind("The loss in OPTICAL is defined as the Frobenius inner product.", None, ["OPTICAL"]) == "method"
     assert claim_kind("The relevant judgments in WikiCLIR are synthetic.", None, ["OPTICAL"]) == "background"
+
+
+def test_describe() -> None:
+    absolute = extract_quantity("COCO-DR Base model without iDRO achieves an nDCG@10 score of 0.350 on the BioASQ set.")
+    assert describe(absolute) == "COCO-DR Base (without iDRO): nDCG@10 = 0.350 on BioASQ"
+    relative = extract_quantity(
+        "Our model achieved a 13.7% improvement in MAP over BM25 on low-resource languages.", "Y"
+    )
+    assert describe(relative) == "Y: AP +13.7% vs BM25 on low-resource languages"
