@@ -128,22 +128,24 @@ def _check_consistency(registry: ClaimRegistry, text: str, file: str | Path, dat
                 raise _fail(text, file, data, loc, f"mentions report {mention.report!r}, which is not in 'reports'")
 
 
-def _experiments() -> dict[str, Any]:
+def _experiments(file: str | Path) -> dict[str, Any]:
     from claimcheck.experiments import load_all
 
     try:
         return load_all()
     except ModuleNotFoundError as exc:
-        if exc.name != "replications":
-            raise
-        return {}
+        if exc.name == "replications":  # installed without the bundled replications: nothing is registered
+            return {}
+        raise RegistryError(file, f"cannot check replication links: {exc}") from None
+    except Exception as exc:  # a broken replication package must not turn into a traceback here
+        raise RegistryError(file, f"cannot check replication links: {type(exc).__name__}: {exc}") from None
 
 
 def _check_replications(registry: ClaimRegistry, text: str, file: str | Path, data: Any) -> None:
     linked = [(i, c) for i, c in enumerate(registry.claims) if c.replication is not None]
     if not linked:
         return
-    experiments = _experiments()
+    experiments = _experiments(file)
     for i, claim in linked:
         rep = claim.replication
         assert rep is not None

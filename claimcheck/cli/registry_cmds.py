@@ -49,8 +49,17 @@ def _load(path: Path, missing_ok: bool = False) -> ClaimRegistry:
         raise _fail(exc) from None
 
 
+def _mark(tick: bool | None, none: str = "") -> str:
+    """The report's own tick as it printed it: ✓ (true), × (false)."""
+    return "✓" if tick else "×" if tick is False else none
+
+
+def _conf(confidence: float | None) -> str:
+    return f"{confidence:.2f}" if confidence is not None else ""
+
+
 def ticks(claim: Claim) -> str:
-    marks = "".join("✓" if m.tick else "×" if m.tick is False else "·" for m in claim.mentions)
+    marks = "".join(_mark(m.tick, none="·") for m in claim.mentions)
     return f"{marks} [yellow]disagree[/yellow]" if claim.ticks_disagree else marks
 
 
@@ -159,9 +168,8 @@ def _claim_panels(claim: Claim, reg: ClaimRegistry) -> Group:
     for col in ("report", "file", "line", "tick", "confidence", "text"):
         mentions.add_column(col, overflow="fold")
     for m in claim.mentions:
-        tick = "✓" if m.tick else "×" if m.tick is False else ""
-        conf = f"{m.confidence:.2f}" if m.confidence is not None else ""
-        mentions.add_row(m.report, files.get(m.report, ""), str(m.line or ""), tick, conf, m.text)
+        file = files.get(m.report, "")
+        mentions.add_row(m.report, file, str(m.line or ""), _mark(m.tick), _conf(m.confidence), m.text)
     parts: list[object] = [Panel(head, title=claim.id), mentions]
     if claim.ticks_disagree:
         parts.append("[yellow]The reports disagree: ✓ in one, × in another.[/yellow]")
@@ -199,9 +207,7 @@ def _report_panels(report: Report, reg: ClaimRegistry) -> Group:
     for c in reg.claims:
         for men in c.mentions:
             if men.report == report.id:
-                tick = "✓" if men.tick else "×" if men.tick is False else ""
-                conf = f"{men.confidence:.2f}" if men.confidence is not None else ""
-                claims.add_row(str(men.line or ""), c.id, tick, conf)
+                claims.add_row(str(men.line or ""), c.id, _mark(men.tick), _conf(men.confidence))
     parts: list[object] = [Panel(head, title=report.id)]
     if report.abstract:
         parts.append(Panel(report.abstract, title="abstract"))
