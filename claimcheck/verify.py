@@ -11,6 +11,7 @@ import functools
 import importlib.util
 import json
 import os
+import shlex
 import signal
 import sys
 import time
@@ -125,7 +126,8 @@ def standalone_command(experiment: Experiment, scale: Scale, params: dict[str, A
         return None
     spec = experiment.scales.get(scale)
     prefix = f"{spec.launcher} -m" if spec and spec.launcher else "python -m"
-    args = "".join(f" --param {k}={json.dumps(v)}" for k, v in sorted(params.items()))
+    pairs = [f"{k}={json.dumps(v, separators=(',', ':'))}" for k, v in sorted(params.items())]
+    args = "".join(f" --param {shlex.quote(pair)}" for pair in pairs)
     return f"{prefix} {package} {experiment.name} --scale {scale}{args}"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -25,6 +26,7 @@ from claimcheck.results import CacheMode, RecordStore
 from claimcheck.verdicts import SMOKE_REASON
 from claimcheck.verify import (
     choose_scale,
+    command_for,
     make_plan,
     results_from_store,
     standalone_main,
@@ -199,6 +201,21 @@ def test_interrupted_run_writes_nothing() -> None:
     with pytest.raises(KeyboardInterrupt):
         verify(reg, scale="proxy")
     assert list(RecordStore().root.iterdir()) == []
+
+
+def test_launcher_command_runs_the_package_under_torchrun(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("claimcheck.verify.replication_package", lambda e: "replications.enginetest")
+    exp = get_experiment(ef.EXPERIMENT)
+    full = exp.scales["full"].model_copy(update={"launcher": "torchrun --nproc_per_node 8"})
+    multi_gpu = dataclasses.replace(exp, scales={**exp.scales, "full": full})
+    claim = ef.value_claim("c", 0.5, 1)
+    claim.replication.params["conditions"] = ["bm25", "tf"]
+    command = command_for(claim, multi_gpu, "claims.yaml")
+    assert command == (
+        "torchrun --nproc_per_node 8 -m replications.enginetest enginetest.lexical --scale full "
+        """--param 'conditions=["bm25","tf"]' && claimcheck results import $CLAIMCHECK_HOME/records"""
+    )
+    assert command_for(claim, exp, "other.yaml") == "claimcheck verify c --scale full --registry other.yaml"
 
 
 def test_plan_and_report_from_store() -> None:
