@@ -20,7 +20,9 @@ def _as_tensor(x: Any) -> torch.Tensor:
 
     if isinstance(x, torch.Tensor):
         return x.float()
-    return torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
+    arr = np.ascontiguousarray(x, dtype=np.float32)
+    # a read-only memmap slice is copied (one chunk) rather than shared: torch tensors assume writable memory
+    return torch.from_numpy(arr if arr.flags.writeable else arr.copy())
 
 
 def _chunk_topk(

@@ -1,0 +1,115 @@
+"""The evaluation run behind `beir.beir_eval` and `beir.cocodr_eval`: encode, exact search, trec_eval metrics."""
+
+from __future__ import annotations
+
+import importlib
+import time
+from pathlib import Path
+from typing import Any
+
+from claimcheck.experiments import RunContext
+from claimcheck.models import ExperimentOutput, Measurement
+from claimcheck.retrieval import catalogue
+from claimcheck.retrieval.data import Dataset, load_dataset, synthetic_dataset
+from claimcheck.retrieval.encoders import build_tiny_bert, get_protocol
+
+TINY = "tiny-bert"
+SYNTHETIC = "synthetic"
+
+
+def resolve_model(name: str, work_dir: Path, seed: int) -> str | Path:
+    """A local path or hub id for `name`: the smoke model, a packaged checkpoint, a local dir, or a hub id."""
+    from replications.beir import CHECKPOINTS
+
+    if name == TINY:
+        return build_tiny_bert(work_dir / TINY, seed=seed)
+    entry = CHECKPOINTS.get(name, {})
+    if entry.get("source") == "packaged":
+        return Path(importlib.import_module(entry["module"]).get_model_path())
+    if Path(name).expanduser().exists():
+        return Path(name).expanduser()
+    return name
+
+
+def weights_dir(model: str | Path) -> Path | None:
+    """Directory holding the weights that were loaded (the hub cache snapshot for hub ids)."""
+    if Path(model).exists():
+        return Path(model)
+    try:
+        from huggingface_hub import snapshot_download
+
+        return Path(snapshot_download(str(model), local_files_only=True))
+    except Exception:  # not cached: nothing to fingerprint, and the load itself will have failed first
+        return None
+
+
+def _dataset(name: str, split: str, ctx: RunContext) -> Dataset:
+    if name == SYNTHETIC:
+        return synthetic_dataset(seed=ctx.seeds[0] if ctx.seeds else 0)
+    return load_dataset(name, split, ctx.data_dir)
+
+
+def run(ctx: RunContext) -> ExperimentOutput:
+    import torch
+
+    from claimcheck.retrieval.distributed import init_from_env
+    from claimcheck.retrieval.encoders import Encoder
+    from claimcheck.retrieval.metrics import evaluate, mean
+    from claimcheck.retrieval.search import exact_search, to_run
+
+    cfg: dict[str, Any] = ctx.config
+    seed = ctx.seeds[0] if ctx.seeds else 0
+    torch.manual_seed(seed)
+    init_from_env()
+    notes: list[str] = []
+
+    ctx.step(f"load dataset {cfg['dataset']}")
+    ds = _dataset(cfg["dataset"], cfg.get("split", "test"), ctx)
+    for path in ds.files:
+        ctx.fingerprint(f"data:{ds.name}/{path.name}", path)
+    entry = catalogue.entry(ds.name)
+    if entry and entry.sha256 and ds.files:
+        differ = catalogue.verify(entry, ds.files[0].parent)
+        if differ:
+            notes.append(f"{ds.name}: files differ from the catalogue's known-good copy: {', '.join(differ)}")
+
+    model = resolve_model(cfg["model"], ctx.work_dir, seed)
+    protocol = get_protocol(cfg["protocol"], ds.name)
+    encoder = Encoder(
+        model,
+        protocol,
+        bf16=bool(cfg.get("bf16", False)),
+        batch_size=int(cfg.get("batch_size", 256)),
+        token_budget=int(cfg.get("token_budget", 16384)),
+        progress=ctx.advance,
+    )
+    wdir = weights_dir(model)
+    if wdir is not None:
+        ctx.fingerprint(f"weights:{cfg['model']}", wdir)
+
+    docids, qids = list(ds.corpus), list(ds.queries)
+    t0 = time.perf_counter()
+    ctx.step(f"encode {len(docids)} documents", total=len(docids))
+    doc_emb = encoder.encode_corpus([ds.corpus[d] for d in docids])
+    ctx.step(f"encode {len(qids)} queries", total=len(qids))
+    query_emb = encoder.encode_queries([ds.queries[q] for q in qids])
+    encode_s = time.perf_counter() - t0
+
+    ctx.step("exact search")
+    scores, indices = exact_search(query_emb, doc_emb, int(cfg.get("top_k", 1000)), protocol.similarity)
+    per_metric = evaluate(to_run(scores, indices, qids, docids), ds.qrels, cfg.get("metrics", ["nDCG@10"]))
+    measurements = [
+        Measurement(dataset=ds.name, metric=metric, seed=seed, value=mean(pq), per_query=pq)
+        for metric, pq in per_metric.items()
+    ]
+    return ExperimentOutput(
+        measurements=measurements,
+        notes=notes,
+        extra={
+            "dataset": ds.summary(),
+            "protocol": protocol.model_dump(),
+            "model": str(cfg["model"]),
+            "encode_seconds": round(encode_s, 2),
+            "threads": torch.get_num_threads(),
+        },
+    )
