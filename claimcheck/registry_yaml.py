@@ -18,7 +18,7 @@ import yaml
 _RESOLVER = yaml.resolver.Resolver()
 _STR_TAG = "tag:yaml.org,2002:str"
 # Conservative: starts with a letter, digit or "(", no character that could start YAML syntax mid-line.
-_PLAIN = re.compile(r"[A-Za-z0-9(][^\n\t#:\"'`\\]*(?::[^\s\n\t#\"'`\\][^\n\t#:\"'`\\]*)*")
+_PLAIN = re.compile(r"[A-Za-z0-9(][^\n\t#\"'`\\]*")
 # Characters a YAML stream may not hold raw, and line breaks YAML would fold: escaped inside the quoted form.
 _NON_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -28,6 +28,7 @@ def _string(value: str) -> str:
         _PLAIN.fullmatch(value)
         and value == value.strip()
         and not value.endswith(":")
+        and ": " not in value
         and not _NON_PRINTABLE.search(value)
         and _RESOLVER.resolve(yaml.ScalarNode, value, (True, False)) == _STR_TAG
     ):

@@ -9,8 +9,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from claimcheck.ingest.build import ingest_reports
 from claimcheck.ingest.errors import IngestError
 from claimcheck.ingest.parse import parse_bytes
+from claimcheck.models import ClaimRegistry
+from claimcheck.registry import dump_registry, parse_registry
 
 SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
 FILES = sorted(SEEDS.iterdir()) if SEEDS.is_dir() else []
@@ -60,6 +63,9 @@ def test_damaged_seed_parses_or_raises_ingest_error(index: int, steps) -> None:
         assert "\n" not in str(exc) and str(exc).startswith("damaged.txt")
         return
     assert parsed.report.title
+    # whatever survived parsing must also survive the registry: merge, write, read back unchanged
+    registry, _ = ingest_reports(ClaimRegistry(), [parsed])
+    assert parse_registry(dump_registry(registry), check_experiments=False) == registry
 
 
 @settings(max_examples=200, deadline=None)
