@@ -116,8 +116,26 @@ def collect() -> Provenance:
     )
 
 
+def reset_peak_memory() -> bool:
+    """Restart the peak-RSS count (Linux ≥ 4.0: writing 5 to /proc/self/clear_refs resets VmHWM).
+
+    Then `peak_memory_mb` after a run measures that run's peak, not the largest of all runs before it.
+    """
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
 def peak_memory_mb() -> float:
-    """Peak resident memory of this process so far (ru_maxrss is KiB on Linux, bytes on macOS)."""
+    """Peak resident memory of this process since `reset_peak_memory` (VmHWM), else since it started (ru_maxrss)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
     import resource
 
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

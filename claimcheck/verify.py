@@ -27,7 +27,7 @@ from claimcheck.experiments import Experiment, Requirements, RunContext, load_al
 from claimcheck.home import data_dirs, subdir
 from claimcheck.models import SCALES, Claim, ClaimRegistry, ClaimResult, ExperimentOutput, RunRecord, Scale, Verdict
 from claimcheck.provenance import collect as collect_provenance
-from claimcheck.provenance import peak_memory_mb
+from claimcheck.provenance import peak_memory_mb, reset_peak_memory
 from claimcheck.results import CacheMode, RecordStore, canonical_json, code_version, run_key
 from claimcheck.verdicts import judge, not_run, verdict_scale_preference
 
@@ -355,6 +355,7 @@ def run_experiment(
         on_advance=reporter.advance,
     )
     ctx.work_dir.mkdir(parents=True, exist_ok=True)
+    reset_peak_memory()
     started = datetime.now(UTC).isoformat(timespec="seconds")
     t0 = time.perf_counter()
     status: Literal["ok", "error"] = "ok"

@@ -1,0 +1,30 @@
+"""Provenance: what a run record says about where it was made, and per-run peak memory."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+
+from claimcheck.provenance import collect, peak_memory_mb, reset_peak_memory
+
+
+def test_collect_names_code_software_and_hardware() -> None:
+    prov = collect()
+    assert prov.python == sys.version.split()[0]
+    assert prov.packages["numpy"] == np.__version__ and "pydantic" in prov.packages
+    assert prov.cpu and prov.threads >= 1 and prov.hostname
+    assert prov.git_commit is None or len(prov.git_commit) == 40
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="VmHWM reset is Linux-only")
+def test_peak_memory_is_per_run_after_reset() -> None:
+    big = np.ones(300_000_000 // 8)  # 300 MB touched
+    high = peak_memory_mb()
+    del big
+    assert reset_peak_memory()
+    assert peak_memory_mb() < high - 200
+    small = np.ones(100_000_000 // 8)
+    assert peak_memory_mb() > 80
+    del small
