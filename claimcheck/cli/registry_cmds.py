@@ -66,13 +66,15 @@ def ticks(claim: Claim) -> str:
 def _summary_table(summary: IngestSummary, registry_path: Path, registry: ClaimRegistry, seconds: float) -> Table:
     table = Table(title=f"ingested into {registry_path}", show_header=False)
     table.add_column("what")
-    table.add_column("count", justify="right")
+    table.add_column("count")
     coverage = summary.coverage
+    sentences = summary.rows - summary.table_rows
     rows = [
         ("reports", str(summary.reports)),
-        ("rows (table rows + abstract statements)", str(summary.rows)),
-        ("distinct claims", str(summary.distinct)),
-        ("merged mentions (rows → claims)", str(summary.merged)),
+        ("claims-table rows → distinct claims", f"{summary.table_rows} → {summary.distinct_from_tables}"),
+        ("arXiv abstract statements → claims", f"{sentences} → {summary.distinct - summary.distinct_from_tables}"),
+        ("all rows → distinct claims", f"{summary.rows} → {summary.distinct}"),
+        ("mentions merged into another row's claim", str(summary.merged)),
         ("new claims", str(summary.new)),
         ("truncated claims", str(summary.truncated)),
         (

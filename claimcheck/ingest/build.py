@@ -24,7 +24,9 @@ HAND_FIELDS = ("replication", "tolerance", "notes", "completed_text")
 class IngestSummary:
     reports: int = 0
     rows: int = 0
+    table_rows: int = 0  # of the rows, claims-table rows of synthesis reports (the rest: abstract sentences)
     distinct: int = 0  # claims the ingested reports mention
+    distinct_from_tables: int = 0  # of those, claims some ingested claims table mentions
     new: int = 0  # of those, claims not in the registry before
     truncated: int = 0  # of those, claims whose text is cut
     numeric: int = 0  # of those, claims stating a measurement
@@ -97,11 +99,14 @@ def ingest_reports(registry: ClaimRegistry, parsed: list[ParsedReport]) -> tuple
         incoming.setdefault(p.report.id, p)  # the same file twice in one batch counts once
     summary.reports = len(incoming)
     summary.rows = sum(p.rows for p in incoming.values())
+    summary.table_rows = sum(p.rows for p in incoming.values() if p.report.kind == "synthesis")
 
     reports = [incoming[r.id].report if r.id in incoming else r for r in registry.reports]
     known = {r.id for r in registry.reports}
     reports += [p.report for rid, p in incoming.items() if rid not in known]
     contexts = {r.id: _context(r, summary.warnings if r.id in incoming else []) for r in reports}
+    # mentions (report, text) that come from the claims tables of the reports being ingested
+    table_keys = {_key(m) for p in incoming.values() if p.report.kind == "synthesis" for m in p.mentions}
 
     # every mention: kept ones from reports not re-ingested, then the incoming ones
     mentions = [m for c in registry.claims for m in c.mentions if m.report not in incoming]
@@ -140,7 +145,7 @@ def ingest_reports(registry: ClaimRegistry, parsed: list[ParsedReport]) -> tuple
             continue
         taken.add(match)
         updated[match] = _claim(old[match], group, canonical, quantity, contexts)
-        _count(summary, updated[match], group, new_keys)
+        _count(summary, updated[match], group, new_keys, table_keys)
 
     claims: list[Claim] = []
     for c in registry.claims:
@@ -156,7 +161,7 @@ def ingest_reports(registry: ClaimRegistry, parsed: list[ParsedReport]) -> tuple
         claim = _claim(Claim(id=new_id, text=canonical.text), group, canonical, quantity, contexts)
         claims.append(claim)
         summary.new += 1
-        _count(summary, claim, group, new_keys)
+        _count(summary, claim, group, new_keys, table_keys)
     return ClaimRegistry(version=registry.version, reports=reports, claims=claims), summary
 
 
@@ -176,10 +181,17 @@ def _claim(
     )
 
 
-def _count(summary: IngestSummary, claim: Claim, group: list[Mention], new_keys: set[tuple[str, str]]) -> None:
+def _count(
+    summary: IngestSummary,
+    claim: Claim,
+    group: list[Mention],
+    new_keys: set[tuple[str, str]],
+    table_keys: set[tuple[str, str]],
+) -> None:
     if not any(_key(m) in new_keys for m in group):
         return
     summary.distinct += 1
+    summary.distinct_from_tables += any(_key(m) in table_keys for m in group)
     summary.truncated += claim.truncated
     if has_measurement(claim.text):
         summary.numeric += 1

@@ -49,7 +49,8 @@ def test_arxiv_seed(seeds) -> None:
 def test_duplicates_merge_and_numbers_stay_apart(seeds, registry: ClaimRegistry) -> None:
     _, summary = ingest_reports(ClaimRegistry(), seeds)
     table_claims = [c for c in registry.claims if any(m.tick is not None for m in c.mentions)]
-    assert summary.rows == 56 + 4
+    assert (summary.rows, summary.table_rows) == (56 + 4, 56)
+    assert summary.distinct_from_tables == len(table_claims)
     assert len(table_claims) < 56 - 10  # the OPTICAL reports repeat most of their rows
     loss = [c for c in registry.claims if "Frobenius inner product" in c.text]
     assert len(loss) == 1 and len(loss[0].mentions) == 3
