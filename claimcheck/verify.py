@@ -23,6 +23,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from rich.markup import escape
+
 from claimcheck.experiments import Experiment, Requirements, RunContext, load_all
 from claimcheck.home import data_dirs, subdir
 from claimcheck.models import SCALES, Claim, ClaimRegistry, ClaimResult, ExperimentOutput, RunRecord, Scale, Verdict
@@ -294,17 +296,25 @@ class SilentReporter:
 class RichReporter:
     """Live progress on a terminal (experiment, step, ETA); nothing at all when stderr is not a terminal (CI)."""
 
-    def __init__(self) -> None:
+    def __init__(self, console: Any = None) -> None:
         from rich.console import Console
-        from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            SpinnerColumn,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
 
-        console = Console(stderr=True)
+        console = console or Console(stderr=True)
         self.progress = Progress(
             SpinnerColumn(),
             TextColumn("[bold]{task.fields[label]}"),
             TextColumn("{task.description}"),
             BarColumn(),
-            TextColumn("{task.completed:g}/{task.total:g}", style="dim"),
+            MofNCompleteColumn(),
             TimeElapsedColumn(),
             TextColumn("ETA"),
             TimeRemainingColumn(),
@@ -320,10 +330,11 @@ class RichReporter:
         self.progress.update(self.overall, total=total, completed=index, description=f"experiment {index + 1}/{total}")
         if self.current is not None:
             self.progress.remove_task(self.current)
-        self.current = self.progress.add_task("starting", label=label, total=None)
+        # Labels and step names are text, not markup: "exp [smoke]" would otherwise lose its "[smoke]".
+        self.current = self.progress.add_task("starting", label=escape(label), total=None)
 
     def step(self, description: str, total: float | None) -> None:
-        self.progress.reset(self.current, description=description, total=total)
+        self.progress.reset(self.current, description=escape(description), total=total)
 
     def advance(self, amount: float) -> None:
         self.progress.advance(self.current, amount)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -25,6 +27,7 @@ from claimcheck.models import (
 from claimcheck.results import CacheMode, RecordStore
 from claimcheck.verdicts import SMOKE_REASON
 from claimcheck.verify import (
+    RichReporter,
     choose_scale,
     command_for,
     make_plan,
@@ -61,6 +64,18 @@ def test_full_smoke_pass_runs_unlinked_bundled_experiments(monkeypatch: pytest.M
     assert [(r.group.experiment.name, r.record.status) for r in out.runs] == [(ef.EXPERIMENT, "ok")]
     assert [r.verdict for r in out.results] == [Verdict.NOT_RUN]
     assert verify(background, ["background"], scale="smoke").runs == []  # only a full pass runs them
+
+
+def test_live_progress_on_a_terminal_and_silence_elsewhere() -> None:
+    from rich.console import Console
+
+    terminal = Console(file=io.StringIO(), force_terminal=True, width=150)
+    verify(ef.registry(), ["bm25-ndcg"], scale="smoke", reporter=RichReporter(terminal))
+    shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", terminal.file.getvalue())
+    assert f"{ef.EXPERIMENT} [smoke]" in shown and "ranking" in shown and "ETA" in shown
+    pipe = Console(file=io.StringIO(), force_terminal=False)
+    verify(ef.registry(), ["bm25-ndcg"], scale="smoke", cache=CacheMode.NEVER, reporter=RichReporter(pipe))
+    assert pipe.file.getvalue() == ""
 
 
 def test_claims_sharing_a_run_run_it_once_and_the_cache_reuses_it() -> None:
