@@ -83,14 +83,19 @@ class FakeEmbedder:
         return np.array([self.high if self.near in p else 0.1 for p in passages])
 
 
-def test_cosine_threshold_decides_when_embeddings_are_available(cached_paper) -> None:
-    # A paraphrase with few shared words: only the embedding can support it.
-    claim = text_claim("para", "Training on in-domain text first narrows the gap in wording between domains.")
-    above = check_claims([claim], FakeEmbedder("vocabulary mismatch", SUPPORT_COSINE + 0.05), write=False)[0][0]
+def test_cosine_decides_between_the_coverage_thresholds(cached_paper) -> None:
+    # 5 of 6 words ("needs no" for "does not require"): below the 85% word rule, above the 75% the cosine needs.
+    claim = text_claim("para", "The implicit robust optimization needs no group labels.")
+    assert check_claims([claim], write=False)[0][0].verdict == EvidenceVerdict.NOT_FOUND
+    above = check_claims([claim], FakeEmbedder("group labels", SUPPORT_COSINE + 0.05), write=False)[0][0]
     assert above.verdict == EvidenceVerdict.SUPPORTED
     assert "cosine 0.85" in above.note and above.evidence[0].page == 3
-    below = check_claims([claim], FakeEmbedder("vocabulary mismatch", SUPPORT_COSINE - 0.1), write=False)[0][0]
+    below = check_claims([claim], FakeEmbedder("group labels", SUPPORT_COSINE - 0.1), write=False)[0][0]
     assert below.verdict == EvidenceVerdict.NOT_FOUND
+    # A high cosine with few shared words is never support on its own.
+    loose = text_claim("loose", "Training on in-domain text first narrows the gap in wording between domains.")
+    high = check_claims([loose], FakeEmbedder("vocabulary mismatch", 0.95), write=False)[0][0]
+    assert high.verdict == EvidenceVerdict.NOT_FOUND
 
 
 def test_truncated_claim_completed_when_unambiguous(cached_paper) -> None:
