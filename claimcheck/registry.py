@@ -6,6 +6,7 @@ composed node tree only when something is wrong, so loading a valid registry cos
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from claimcheck.home import atomic_write_text
+from claimcheck.home import atomic_write_bytes, atomic_write_text
 from claimcheck.models import ClaimRegistry
 from claimcheck.registry_yaml import dump_yaml
 
@@ -178,7 +179,50 @@ def load_registry(
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise RegistryError(path, "not UTF-8 text", data[: exc.start].count(b"\n") + 1) from None
-    return parse_registry(text, path, check_experiments=check_experiments)
+    digest = hashlib.sha256(data).hexdigest()
+    cached = _cache_get(digest)
+    if cached is not None:
+        try:
+            _check_consistency(cached, text, path, None)
+            if check_experiments:
+                _check_replications(cached, text, path, None)
+            return cached
+        except RegistryError:
+            pass  # the full parse below reports the problem with its line and field
+    registry = parse_registry(text, path, check_experiments=check_experiments)
+    _cache_put(digest, registry)
+    return registry
+
+
+# ----------------------------------------------------------------------------------------------- cache
+# PyYAML builds Python objects slowly (seconds for a 1,000-report registry). A valid registry is also kept as
+# JSON under CLAIMCHECK_HOME, named by the sha256 of the YAML file's bytes: any edit changes the name, so a stale
+# copy is never read, and the JSON is validated by the same models as the YAML.
+CACHE_KEEP = 8
+
+
+def _cache_dir() -> Path:
+    from claimcheck.home import subdir
+
+    return subdir("registry-cache")
+
+
+def _cache_get(digest: str) -> ClaimRegistry | None:
+    try:
+        return ClaimRegistry.model_validate_json((_cache_dir() / f"{digest}.json").read_bytes())
+    except (OSError, ValueError):  # absent, unreadable or not a registry: read the YAML instead
+        return None
+
+
+def _cache_put(digest: str, registry: ClaimRegistry) -> None:
+    try:
+        folder = _cache_dir()
+        atomic_write_text(folder / f"{digest}.json", registry.model_dump_json())
+        entries = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in entries[CACHE_KEEP:]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        pass  # a cache that cannot be written costs speed only
 
 
 # ----------------------------------------------------------------------------------------------- save
@@ -202,7 +246,9 @@ def dump_registry(registry: ClaimRegistry) -> str:
 
 def save_registry(registry: ClaimRegistry, path: str | Path = DEFAULT_REGISTRY) -> None:
     """Write the whole file to a temp file beside it, then rename: readers see the old file or the new one."""
-    atomic_write_text(path, dump_registry(registry))
+    data = dump_registry(registry).encode("utf-8")
+    atomic_write_bytes(path, data)
+    _cache_put(hashlib.sha256(data).hexdigest(), registry)
 
 
 def registry_schema() -> dict[str, Any]:

@@ -170,3 +170,34 @@ def test_schema_describes_the_registry() -> None:
 def test_real_experiment_registry_is_consulted(registry: ClaimRegistry) -> None:
     with pytest.raises(RegistryError, match=r"unknown experiment 'no_such\.thing' \(registered: "):
         parse_registry(_linked(registry, "no_such.thing", {}))
+
+
+def test_cache_serves_a_saved_registry_and_never_a_stale_one(tmp_path: Path, registry, monkeypatch) -> None:
+    path = tmp_path / "claims.yaml"
+    save_registry(registry, path)
+    import claimcheck.registry as reg_module
+
+    def no_yaml(*args, **kwargs):
+        raise AssertionError("YAML parsed although the cache holds this content")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(reg_module, "parse_registry", no_yaml)
+        assert load_registry(path) == registry
+    edited = path.read_text().replace("kind: numeric", "kind: effect", 1)
+    path.write_text(edited)
+    assert load_registry(path).claims[0].kind == "effect"  # new bytes, new cache key
+    for cached in (Path(os.environ["CLAIMCHECK_HOME"]) / "registry-cache").glob("*.json"):
+        cached.write_text("{not json")
+    assert load_registry(path).claims[0].kind == "effect"  # a damaged cache entry is ignored
+
+
+def test_cached_registry_is_still_checked_against_the_experiments(tmp_path: Path, registry, monkeypatch) -> None:
+    exp = _fake_experiment("test_registry.fake")
+    monkeypatch.setattr("claimcheck.experiments.load_all", lambda: {exp.name: exp})
+    path = tmp_path / "claims.yaml"
+    path.write_text(_linked(registry, "test_registry.fake", {}))
+    assert load_registry(path).claims[0].replication is not None  # valid, and now cached
+    monkeypatch.setattr("claimcheck.experiments.load_all", lambda: {})
+    with pytest.raises(RegistryError) as err:
+        load_registry(path)
+    assert err.value.line == _line_of(path.read_text(), "experiment: test_registry.fake")
