@@ -99,6 +99,7 @@ def main() -> None:
     console = Console()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
+        os.environ["CLAIMCHECK_HOME"] = str(root / "home")  # the registry cache stays in the temp dir too
         (root / "reports").mkdir()
         paths = write_reports(args.seeds, args.n, root / "reports")
         lib_s, lib_cpu, rows, claims = time_library(paths, root / "lib.yaml")
