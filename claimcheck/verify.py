@@ -477,11 +477,40 @@ def verify(
     t0 = time.perf_counter()
     plan = make_plan(registry, ids, scale, data_dir, registry_path)
     reporter = reporter or SilentReporter()
+    store = store or RecordStore()
     try:
-        runs = execute(plan.groups, store or RecordStore(), cache, data_dir, reporter)
+        runs = execute(plan.groups, store, cache, data_dir, reporter)
     finally:
         reporter.finish()
-    return Outcome(judge_plan(plan, runs), runs, plan, time.perf_counter() - t0)
+    results = prefer_own_scale_records(plan, judge_plan(plan, runs), store)
+    return Outcome(results, runs, plan, time.perf_counter() - t0)
+
+
+def stored_record(
+    claim: Claim, experiment: Experiment | None, records: Sequence[RunRecord], scales: Sequence[Scale]
+) -> RunRecord | None:
+    """The stored record (any code version, local or imported) that best speaks to a claim.
+
+    The first of `scales` with a record of the claim's experiment and config wins; within a scale the newest
+    successful record, else the newest failed one.
+    """
+    rep = claim.replication
+    if rep is None or experiment is None:
+        return None
+    for scale in scales:
+        if scale not in experiment.scales:
+            continue
+        try:
+            config = canonical_json(experiment.config_for(scale, rep.params))
+        except KeyError:
+            continue
+        matching = [
+            r for r in records
+            if r.experiment == rep.experiment and r.scale == scale and canonical_json(r.config) == config
+        ]  # fmt: skip
+        if matching:
+            return max(matching, key=lambda r: (r.status == "ok", r.started_at))
+    return None
 
 
 def results_from_store(
@@ -492,11 +521,9 @@ def results_from_store(
 ) -> list[ClaimResult]:
     """Verdicts recomputed from every stored record (local and imported), nothing run.
 
-    Per claim, the most informative scale with a matching record wins (its own scale, then full, proxy,
-    smoke); within a scale the newest record that is not an error.
+    Per claim, the most informative scale with a matching record wins: its own scale, then full, proxy, smoke.
     """
-    store = store or RecordStore()
-    records = store.all()
+    records = (store or RecordStore()).all()
     experiments = load_all()
     results = []
     for claim in select_claims(registry, ids):
@@ -506,27 +533,29 @@ def results_from_store(
             continue
         exp = experiments.get(rep.experiment)
         command = command_for(claim, exp, registry_path)
-        chosen: RunRecord | None = None
-        for scale in verdict_scale_preference(rep.scale):
-            if exp is None or scale not in exp.scales:
-                continue
-            try:
-                config = canonical_json(exp.config_for(scale, rep.params))
-            except KeyError:
-                continue
-            matching = [
-                r for r in records
-                if r.experiment == rep.experiment and r.scale == scale and canonical_json(r.config) == config
-            ]  # fmt: skip
-            matching.sort(key=lambda r: (r.status == "ok", r.started_at), reverse=True)
-            if matching:
-                chosen = matching[0]
-                break
-        if chosen is None:
-            results.append(not_run(claim, "no stored run record", command))
-        else:
-            results.append(judge(claim, chosen, command))
+        chosen = stored_record(claim, exp, records, verdict_scale_preference(rep.scale))
+        results.append(judge(claim, chosen, command) if chosen else not_run(claim, "no stored run record", command))
     return results
+
+
+def prefer_own_scale_records(plan: Plan, results: list[ClaimResult], store: RecordStore) -> list[ClaimResult]:
+    """Where this run was below a claim's own scale, a stored own-scale record (say, imported from a GPU
+    machine) gives the verdict instead: verdicts come from all records, not only from what ran here."""
+    below = [i for i, cp in enumerate(plan.claims) if cp.group and cp.claim.replication.scale != cp.group.scale]
+    if not below:
+        return results
+    records = [r for r in store.all() if r.status == "ok"]
+    if not records:
+        return results
+    out = list(results)
+    for i in below:
+        cp = plan.claims[i]
+        own = stored_record(cp.claim, cp.group.experiment, records, [cp.claim.replication.scale])
+        if own is not None:
+            origin = own.imported_from or own.provenance.hostname or "this machine"
+            result = judge(cp.claim, own, cp.command)
+            out[i] = result.model_copy(update={"reason": f"{result.reason} (stored {own.scale} record from {origin})"})
+    return out
 
 
 # --------------------------------------------------------------------------------------------------- signals

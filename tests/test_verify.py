@@ -218,6 +218,17 @@ def test_interrupted_run_writes_nothing() -> None:
     assert list(RecordStore().root.iterdir()) == []
 
 
+def test_stored_own_scale_record_gives_the_verdict_of_a_lower_scale_run() -> None:
+    reg = ClaimRegistry(claims=[ef.value_claim("c", 0.5, 1)])
+    full = verify(reg, scale="full").results[0]
+    assert full.verdict == Verdict.REFUTED and full.scale == "full"
+    proxy = verify(reg, scale="proxy")
+    assert proxy.runs[0].group.scale == "proxy" and not proxy.runs[0].reused  # the proxy run was made
+    result = proxy.results[0]
+    assert result.verdict == Verdict.REFUTED and result.scale == "full" and "stored full record" in result.reason
+    assert result.records == full.records
+
+
 def test_launcher_command_runs_the_package_under_torchrun(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("claimcheck.verify.replication_package", lambda e: "replications.enginetest")
     exp = get_experiment(ef.EXPERIMENT)

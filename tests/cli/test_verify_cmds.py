@@ -71,7 +71,9 @@ def test_fail_on_and_exit_codes(tmp_path: Path) -> None:
     code, text = cli("verify", "random-beats-bm25", "--registry", reg, "--scale", "full", "--fail-on", "refuted")
     assert code == 1 and "refuted" in text
     assert cli("verify", "random-beats-bm25", "--registry", reg, "--scale", "full")[0] == 0
-    assert cli("verify", "bm25-ndcg", "--registry", reg, "--scale", "smoke", "--fail-on", "any")[0] == 0
+    # bm25-ndcg now has a stored full-scale record (refuted); needs-data has none, and smoke gives no verdict.
+    assert cli("verify", "bm25-ndcg", "--registry", reg, "--scale", "smoke", "--fail-on", "refuted")[0] == 1
+    assert cli("verify", "needs-data", "--registry", reg, "--scale", "smoke", "--fail-on", "any")[0] == 0
     assert cli("verify", "--registry", reg, "--scale", "huge")[0] == 2
     assert cli("verify", "--registry", reg, "--fail-on", "sometimes")[0] == 2
     code, text = cli("verify", "no-such-claim", "--registry", reg)
