@@ -86,6 +86,8 @@ def run(ctx: RunContext) -> ExperimentOutput:
     torch.set_num_threads(int(cfg.get("threads", 2)))
     root, names = _tasks(ctx, cfg)
     tasks = {dataset: load_task(root, name) for dataset, name in names.items()}
+    for task in tasks.values():
+        task.cache_images = bool(cfg.get("synthetic", True))  # released M-BEIR images do not fit in memory
     for name in names.values():
         ctx.fingerprint(f"qrels:{name}", root / "qrels" / "test" / f"mbeir_{name}_test_qrels.txt")
 

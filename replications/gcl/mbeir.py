@@ -18,11 +18,12 @@ Ranking is exact cosine similarity over the task's local pool.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from replications.gcl.pairs import read_image, write_image
@@ -76,6 +77,16 @@ class MBeirTask:
     queries: list[MBeirQuery]
     candidates: list[MBeirCandidate]
     qrels: dict[str, set[str]]
+    cache_images: bool = True  # the synthetic tasks are small and are evaluated several times per run
+    _images: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def image(self, path: str) -> np.ndarray:
+        if path in self._images:
+            return self._images[path]
+        image = read_image(self.root / path)
+        if self.cache_images:
+            self._images[path] = image
+        return image
 
 
 def paths(root: str | Path, name: str, split: str = "test", pool: str | None = None) -> dict[str, Path]:
@@ -154,7 +165,10 @@ def write_world_task(root: str | Path, task: Task, split: str = "test") -> str:
 
 
 def encode_items(
-    encoder: DualEncoder, root: Path, items: Sequence[tuple[str | None, str | None, str]], batch_size: int = 256
+    encoder: DualEncoder,
+    read: Callable[[str], np.ndarray],
+    items: Sequence[tuple[str | None, str | None, str]],
+    batch_size: int = 256,
 ) -> torch.Tensor:
     """L2-normalised embeddings of (text, image path, modality) items, each by its own modality."""
     import torch
@@ -168,7 +182,7 @@ def encode_items(
             with_text = [k for k, (_, _, mod) in enumerate(chunk) if "text" in mod.split(",")]
             image_feats = text_feats = None
             if with_image:
-                images = [read_image(root / str(chunk[k][1])) for k in with_image]
+                images = [read(str(chunk[k][1])) for k in with_image]
                 image_feats = encoder.image_features(encoder.preprocessor(images))
             if with_text:
                 tokens = encoder.tokenize([chunk[k][0] or "" for k in with_text])
@@ -199,9 +213,9 @@ def rank(encoder: DualEncoder, task: MBeirTask, depth: int, batch_size: int = 25
     import torch
 
     encoder.model.eval()
-    q = encode_items(encoder, task.root, [(x.query_txt, x.query_img_path, x.query_modality) for x in task.queries],
+    q = encode_items(encoder, task.image, [(x.query_txt, x.query_img_path, x.query_modality) for x in task.queries],
                      batch_size)  # fmt: skip
-    c = encode_items(encoder, task.root, [(x.txt, x.img_path, x.modality) for x in task.candidates], batch_size)
+    c = encode_items(encoder, task.image, [(x.txt, x.img_path, x.modality) for x in task.candidates], batch_size)
     top = torch.topk(q @ c.T, k=min(depth, len(task.candidates)), dim=1).indices.tolist()
     return {query.qid: [task.candidates[j].did for j in row] for query, row in zip(task.queries, top, strict=True)}
 

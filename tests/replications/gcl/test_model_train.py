@@ -1,0 +1,85 @@
+"""Tiny CLIP in the hub's layout loads like a hub checkpoint; training steps use one pass per encoder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("transformers")
+
+from replications.gcl.model import (  # noqa: E402
+    DualEncoder,
+    ImagePreprocessor,
+    TinyClipSpec,
+    load_dual_encoder,
+    write_tiny_checkpoint,
+)
+from replications.gcl.train import embed_pairs, prepare_pairs, train  # noqa: E402
+from replications.gcl.world import World, WorldConfig, vocabulary  # noqa: E402
+
+SPEC = TinyClipSpec(image_size=16, patch_size=8, hidden=16, layers=1, heads=2, projection_dim=16)
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_tiny_checkpoint(tmp_path_factory.mktemp("tiny_clip"), vocabulary(), SPEC, seed=0)
+
+
+def test_checkpoint_has_the_hub_layout_and_loads_from_the_directory(checkpoint: Path) -> None:
+    names = {p.name for p in checkpoint.iterdir()}
+    assert {"config.json", "tokenizer.json", "tokenizer_config.json", "preprocessor_config.json"} <= names
+    encoder = load_dual_encoder(checkpoint)
+    tokens = encoder.tokenize(["two red circles on the left", "blue"])
+    assert tokens["input_ids"].shape[0] == 2 and (tokens["input_ids"] != encoder.tokenizer.unk_token_id).all()
+    text = encoder.text_features(tokens["input_ids"], tokens["attention_mask"])
+    image = encoder.image_features(encoder.preprocessor([np.zeros((16, 16, 3), dtype=np.uint8)] * 2))
+    assert text.shape == image.shape == (2, SPEC.projection_dim)
+    assert torch.allclose(encoder.fuse(image, text), image + text)  # CLIP score fusion: sum before normalising
+
+
+def test_preprocessor_resizes_crops_and_normalises() -> None:
+    pre = ImagePreprocessor(size={"shortest_edge": 16}, crop_size={"height": 16, "width": 16},
+                            image_mean=[0.5] * 3, image_std=[0.5] * 3)  # fmt: skip
+    out = pre([np.full((20, 30, 3), 255, dtype=np.uint8)])
+    assert out.shape == (1, 3, 16, 16)
+    assert torch.allclose(out, torch.ones_like(out), atol=1e-4)  # white → (1 − 0.5) / 0.5
+
+
+def test_unknown_fusion_is_an_error(checkpoint: Path) -> None:
+    encoder = load_dual_encoder(checkpoint)
+    with pytest.raises(ValueError, match="fusion"):
+        DualEncoder(encoder.model, encoder.tokenizer, encoder.preprocessor, fusion="concat")
+
+
+def test_embedding_a_batch_runs_each_encoder_once(checkpoint: Path) -> None:
+    encoder = load_dual_encoder(checkpoint)
+    images, captions = zip(*World(WorldConfig(image_size=16)).pairs(8), strict=True)
+    batch = prepare_pairs(encoder, list(images), list(captions))
+    calls = {"image": 0, "text": 0}
+    vision, text = encoder.model.vision_model.forward, encoder.model.text_model.forward
+
+    def count(kind, fn):
+        def wrapped(*args, **kwargs):
+            calls[kind] += 1
+            return fn(*args, **kwargs)
+
+        return wrapped
+
+    encoder.model.vision_model.forward = count("image", vision)
+    encoder.model.text_model.forward = count("text", text)
+    *_, e_it = embed_pairs(encoder, batch)
+    assert calls == {"image": 1, "text": 1}
+    assert torch.allclose(e_it.norm(dim=-1), torch.ones(8), atol=1e-5)
+
+
+@pytest.mark.parametrize("loss", ["cl", "gcl"])
+def test_training_lowers_the_loss(checkpoint: Path, loss: str) -> None:
+    torch.manual_seed(0)
+    encoder = load_dual_encoder(checkpoint)
+    images, captions = zip(*World(WorldConfig(image_size=16, seed=5)).pairs(8), strict=True)
+    data = prepare_pairs(encoder, list(images), list(captions))
+    losses = train(encoder, data, loss=loss, steps=12, batch_size=8, lr=3e-3, seed=0, warmup=1)  # type: ignore[arg-type]
+    assert np.mean(losses[-5:]) < np.mean(losses[:5])
