@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from claimcheck.home import read_model, sha256_file, write_model
 from claimcheck.sources.text import join_lines, normalise, split_sentences
 
-PARSER_VERSION = 1
+PARSER_VERSION = 2
 MAX_PAGES = 60
 TIME_BUDGET_S = 60.0
 
@@ -78,8 +78,14 @@ class PdfText(BaseModel):
 
 def parse_number(text: str) -> tuple[float, int, bool] | None:
     """'0.789' → (0.789, 3, False); '78.9%' → (78.9, 1, True); '**.462**' → (0.462, 3, False); 'BM25' → None."""
-    match = _NUMBER.match(normalise(text).replace("**", ""))
+    text = normalise(text).replace("**", "")
+    match = _NUMBER.match(text)
     if not match:
+        return None
+    # Two bare numbers in one cell are two merged columns ("0.771 0.763"), not a value; "78.9 ± 0.2" and
+    # "0.789 (+2.1)" keep their first number.
+    rest = text[match.end() :]
+    if re.match(r"^[*†‡§¶]*\s*[+-]?\.?\d", rest):
         return None
     number = match.group(1)
     decimals = len(number.split(".")[1]) if "." in number else 0
@@ -120,20 +126,25 @@ def _fill(values: list[str | None]) -> list[str]:
     return out
 
 
+def count_header_rows(grid: list[list[str | None]]) -> int:
+    """The leading rows with text but no number beyond the first column (a row with text in the first column
+    only is a group label such as "Baselines", which belongs to the body)."""
+    n = 0
+    while (
+        n < len(grid) - 1
+        and not any(parse_number(v or "") for v in grid[n][1:])
+        and any((v or "").strip() or v is None for v in grid[n][1:])
+    ):
+        n += 1
+    return n
+
+
 def _grid_to_cells(grid: list[list[str | None]], page: int, index: int) -> list[TableCell]:
     n_rows = len(grid)
     n_cols = max((len(r) for r in grid), default=0)
     grid = [row + [""] * (n_cols - len(row)) for row in grid]
     numeric = [[parse_number(v or "") is not None for v in row] for row in grid]
-    # Header rows: the leading rows with text but no number beyond the first column (a row with text in the first
-    # column only is a group label such as "Baselines", which belongs to the body).
-    header_rows = 0
-    while (
-        header_rows < n_rows - 1
-        and not any(numeric[header_rows][1:])
-        and any((v or "").strip() or v is None for v in grid[header_rows][1:])
-    ):
-        header_rows += 1
+    header_rows = count_header_rows(grid)
     data_rows = range(header_rows, n_rows)
     # Row-header columns: the leading columns with no number in any data row.
     label_cols = 0
@@ -242,19 +253,72 @@ def _find_tables(page: Any) -> list:
         return page.find_tables().tables
 
 
+def _horizontal_rules(page: Any) -> list[tuple[float, float, float]]:
+    """(x0, x1, y) of the page's horizontal rules: drawn lines and the thin filled rectangles LaTeX uses."""
+    rules = []
+    for drawing in page.get_drawings():
+        for item in drawing.get("items", []):
+            if item[0] == "l" and abs(item[1].y - item[2].y) < 1:
+                rules.append((min(item[1].x, item[2].x), max(item[1].x, item[2].x), item[1].y))
+            elif item[0] == "re" and item[1].height < 1.5 and item[1].width > 5:
+                rules.append((item[1].x0, item[1].x1, (item[1].y0 + item[1].y1) / 2))
+    return rules
+
+
+def _spread_headers(table: Any, grid: list[list[str | None]], rules: list[tuple[float, float, float]]) -> None:
+    """Give a spanning header ("COCO-DR Base" over Full | -iDRO | -COCO) to every column under its rule.
+
+    Booktabs tables mark the span with a partial rule (\\cmidrule) under the header, and the layout finder puts the
+    text in one cell of the span only. Without such a rule nothing is spread: a wrong header is worse than none.
+    """
+    rows = table.rows
+    centres = [
+        None if rect is None else (rect[0] + rect[2]) / 2 for rect in rows[-1].cells
+    ]  # columns from the last (data) row
+    width = table.bbox[2] - table.bbox[0]
+    for r in range(count_header_rows(grid) - 1):
+        tops = [rect[3] for rect in rows[r].cells if rect is not None]
+        nexts = [rect[3] for rect in rows[r + 1].cells if rect is not None]
+        if not tops or not nexts:
+            continue
+        below = [(x0, x1) for x0, x1, y in rules if max(tops) - 4 <= y <= max(nexts) - 4 and x1 - x0 < 0.95 * width]
+        for c, rect in enumerate(rows[r].cells):
+            text = (grid[r][c] or "").strip()
+            if rect is None or not text:
+                continue
+            centre = (rect[0] + rect[2]) / 2
+            for x0, x1 in below:
+                if x0 - 2 <= centre <= x1 + 2:
+                    for k, col_centre in enumerate(centres):
+                        if col_centre is not None and x0 <= col_centre <= x1 and not (grid[r][k] or "").strip():
+                            grid[r][k] = text
+
+
+def _find_layout_tables(page: Any) -> list:
+    try:
+        return page.find_tables(use_layout=True).tables
+    except TypeError:  # PyMuPDF 1.x: no layout model; the text strategy is the only other way to see such tables
+        return page.find_tables(vertical_strategy="text").tables
+
+
 def _read_page(page: Any, number: int, out: PdfText) -> None:
     blocks = [b for b in page.get_text("blocks") if b[6] == 0]
     boxes: list[tuple[float, float, float, float]] = []
     try:
         found = _find_tables(page)
+        if not found and any(re.match(r"^\s*Table\s*\d+", b[4]) for b in blocks):
+            # A caption but no ruled grid: likely a booktabs table, which only the layout model finds.
+            found = _find_layout_tables(page)
     except Exception as exc:
         found = []
         out.notes.append(f"page {number}: table detection failed ({type(exc).__name__})")
+    rules = _horizontal_rules(page) if found else []
     for table in found:
         bbox = tuple(table.bbox)
         grid = [[_cell_text(page, rect) for rect in row.cells] for row in table.rows]
         if len(grid) < 2:
             continue
+        _spread_headers(table, grid, rules)
         boxes.append(bbox)
         index = len(out.tables)
         out.tables.append(

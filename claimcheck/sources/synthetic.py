@@ -20,6 +20,9 @@ class SyntheticTable:
     header: list[list[str | None]]
     rows: list[list[str]]
     col_widths: list[float] = field(default_factory=list)
+    # "grid": every cell ruled (PyMuPDF's line finder sees it); "booktabs": top, mid and bottom rules plus a partial
+    # rule under each spanning header, with the header text centred over its span, as LaTeX papers print them.
+    rules: str = "grid"
 
 
 def write_pdf(path: str | Path, pages: Sequence[str | SyntheticTable | list[str | SyntheticTable]]) -> Path:
@@ -50,6 +53,8 @@ def _draw_text(page, text: str, y: float) -> float:
 
 
 def _draw_table(page, table: SyntheticTable, y: float) -> float:
+    import pymupdf
+
     page.insert_text((72, y + 10), table.caption, fontsize=9, fontname="helv")
     y += 18
     grid: list[list[str | None]] = [*table.header, *table.rows]
@@ -60,21 +65,49 @@ def _draw_table(page, table: SyntheticTable, y: float) -> float:
         xs.append(xs[-1] + w)
     row_h = 18.0
     ys = [y + i * row_h for i in range(len(grid) + 1)]
+    spans = _spans(table.header)
     shape = page.new_shape()
-    for yy in ys:
-        shape.draw_line((xs[0], yy), (xs[-1], yy))
-    for r, row in enumerate(grid):
-        for c in range(n_cols + 1):
-            covered = 0 < c < len(row) and row[c] is None
-            if not covered:
-                shape.draw_line((xs[c], ys[r]), (xs[c], ys[r + 1]))
+    if table.rules == "booktabs":
+        for yy in (ys[0], ys[len(table.header)], ys[-1]):
+            shape.draw_line((xs[0], yy), (xs[-1], yy))
+        for r, c, end in spans:
+            if end > c + 1:
+                shape.draw_line((xs[c] + 4, ys[r + 1]), (xs[end] - 4, ys[r + 1]))
+    else:
+        for yy in ys:
+            shape.draw_line((xs[0], yy), (xs[-1], yy))
+        for r, row in enumerate(grid):
+            for c in range(n_cols + 1):
+                covered = 0 < c < len(row) and row[c] is None
+                if not covered:
+                    shape.draw_line((xs[c], ys[r]), (xs[c], ys[r + 1]))
     shape.finish(color=(0, 0, 0), width=0.6)
     shape.commit()
+    span_end = {(r, c): end for r, c, end in spans}
     for r, row in enumerate(grid):
         for c, text in enumerate(row):
-            if text:
-                page.insert_text((xs[c] + 3, ys[r] + 13), text, fontsize=8.5, fontname="helv")
+            if not text:
+                continue
+            end = span_end.get((r, c), c + 1)
+            x = xs[c] + 3
+            if table.rules == "booktabs" and end > c + 1:
+                x = (xs[c] + xs[end]) / 2 - pymupdf.get_text_length(text, fontname="helv", fontsize=8.5) / 2
+            page.insert_text((x, ys[r] + 13), text, fontsize=8.5, fontname="helv")
     return ys[-1]
+
+
+def _spans(header: list[list[str | None]]) -> list[tuple[int, int, int]]:
+    """(row, first column, end column) of each header cell, a None to its right extending it."""
+    out = []
+    for r, row in enumerate(header):
+        for c, text in enumerate(row):
+            if text is None:
+                continue
+            end = c + 1
+            while end < len(row) and row[end] is None:
+                end += 1
+            out.append((r, c, end))
+    return out
 
 
 def atom_entry(
@@ -132,8 +165,9 @@ EXAMPLE_ABSTRACT = (
 )
 
 
-def example_table() -> SyntheticTable:
+def example_table(rules: str = "grid") -> SyntheticTable:
     return SyntheticTable(
+        rules=rules,
         caption="Table 2: nDCG@10 of COCO-DR variants on two BEIR datasets (synthetic values).",
         header=[
             ["", "COCO-DR Base", None, None, "COCO-DR Large", None],

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from claimcheck.sources.pdf import PdfError, check_pdf, load_pdf, parse_number, read_pdf
-from claimcheck.sources.synthetic import SyntheticTable, write_pdf
+from claimcheck.sources.synthetic import SyntheticTable, example_table, write_pdf
 
 
 def _cell(parsed, row: str, *cols: str):
@@ -63,12 +63,28 @@ def test_group_rows_label_the_rows_under_them(tmp_path: Path) -> None:
         ("**.462**", (0.462, 3, False)),
         ("45.1*", (45.1, 1, False)),
         ("−0.5", (-0.5, 1, False)),
+        ("78.9 ± 0.2", (78.9, 1, False)),
+        ("0.789 (+2.1)", (0.789, 3, False)),
+        ("0.771 0.763", None),
         ("BM25", None),
         ("", None),
     ],
 )
 def test_parse_number(text: str, expected: tuple | None) -> None:
     assert parse_number(text) == expected
+
+
+def test_booktabs_table_found_and_spanning_header_spread_along_its_rule(tmp_path: Path) -> None:
+    """No vertical rules: only the layout finder sees it; "COCO-DR Base" sits centred over its cmidrule."""
+    path = write_pdf(tmp_path / "b.pdf", [["Results follow in the table.", example_table("booktabs")]])
+    parsed = read_pdf(path)
+    assert len(parsed.tables) == 1
+    labelled = {(c.row_headers[0], *c.col_headers): c.value for c in parsed.cells() if c.value is not None}
+    assert labelled[("TREC-COVID", "COCO-DR Base", "Full")] == 0.789
+    assert labelled[("BioASQ", "COCO-DR Large", "-iDRO")] == 0.441
+    # Whatever the finder merges, no cell carries a header that is not above it.
+    for _row, top, *_rest in labelled:
+        assert top in ("COCO-DR Base", "COCO-DR Large")
 
 
 def test_malformed_pdf_is_a_clear_error(tmp_path: Path) -> None:
