@@ -132,13 +132,17 @@ def list_claims(
         return
     table = Table(title=f"{len(reg.claims)} claims in {registry}")
     table.add_column("id", no_wrap=True)  # ids are copied into `show`: never wrapped
-    table.add_column("kind")
-    table.add_column("ticks")
+    table.add_column("kind", no_wrap=True)
+    table.add_column("ticks", no_wrap=True)
     table.add_column("replication", overflow="fold")
-    table.add_column("text", overflow="fold", ratio=2)
+    wide = console.width >= 120  # on a narrow terminal the text would be a column of single words
+    if wide:
+        table.add_column("text", overflow="fold", ratio=1)
     for c in reg.claims:
-        text = c.text + (" [dim]…(cut)[/dim]" if c.truncated else "")
-        table.add_row(c.id, c.kind, ticks(c), c.replication.experiment if c.replication else "", text)
+        row = [c.id, c.kind, ticks(c), c.replication.experiment if c.replication else ""]
+        if wide:
+            row.append(c.text + (" [dim]…(cut)[/dim]" if c.truncated else ""))
+        table.add_row(*row)
     console.print(table)
 
 

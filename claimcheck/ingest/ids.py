@@ -39,14 +39,25 @@ def quantity_slug(q: Quantity) -> str:
     """`coco-dr-base-ndcg10-trec-covid-without-idro`: what was measured, not the number claimed."""
     parts = [q.subject, q.metric, q.dataset, q.condition]
     if q.kind == "relative-change":
-        parts = [q.subject, q.metric, "vs", q.baseline, q.setting]
+        parts = [q.subject, q.metric, "vs", _initials(q.baseline), q.setting]
     return slugify(" ".join(p for p in parts if p))
 
 
-def text_slug(text: str, words: int = 5) -> str:
-    """Key words of the text plus a short content hash: readable, and distinct for distinct texts."""
-    tokens = [t for t in re.findall(r"[A-Za-z0-9][A-Za-z0-9-]*", text) if t.lower() not in STOPWORDS]
-    return "-".join([slugify(t) for t in tokens[:words] if slugify(t)] + [_short_hash(text)])
+def _initials(phrase: str | None) -> str | None:
+    """ "neural machine translation" → "nmt": long baselines would make unreadably long ids."""
+    words = re.findall(r"[A-Za-z0-9]+", phrase or "")
+    return "".join(w[0] for w in words) if len(words) >= 3 else phrase
+
+
+def text_slug(text: str, words: int = 4, max_chars: int = 30) -> str:
+    """Key words of the text (at most `words`, about `max_chars`) plus a short content hash: readable and distinct."""
+    tokens = [slugify(t) for t in re.findall(r"[A-Za-z0-9][A-Za-z0-9-]*", text) if t.lower() not in STOPWORDS]
+    kept: list[str] = []
+    for token in filter(None, tokens):
+        if len(kept) == words or (kept and len("-".join([*kept, token])) > max_chars):
+            break
+        kept.append(token)
+    return "-".join([*kept, _short_hash(text)])
 
 
 def claim_id(text: str, quantity: Quantity | None) -> str:

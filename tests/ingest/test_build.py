@@ -38,7 +38,7 @@ def test_ids_are_readable_and_stable() -> None:
         "coco-dr-base-ndcg10-trec-covid-without-idro",
         "coco-dr-base-ndcg10-bioasq-without-idro",
     ]
-    assert ids[4].startswith("dense-retrieval-shown-strong-advantages-")
+    assert ids[4].startswith("dense-retrieval-shown-strong-")
     assert len(set(ids)) == len(ids)
 
 
@@ -132,3 +132,9 @@ def test_cached_metadata_titles_are_matched(claimcheck_home: Path) -> None:
 def test_coverage_counts_numeric_claims() -> None:
     _, summary = ingest_reports(ClaimRegistry(), [parse_text(rf.synthesis_report(), "a.txt")])
     assert (summary.numeric, summary.with_quantity) == (4, 4)
+
+
+def test_relative_change_id_abbreviates_a_long_baseline() -> None:
+    text = "The proposed method achieved a 13.7% improvement in MAP over a method based on neural machine translation."
+    reg, _ = ingest_reports(ClaimRegistry(), [optical([(text, "✓", "0.2")])])
+    assert reg.claims[0].id == "optical-ap-vs-nmt"
