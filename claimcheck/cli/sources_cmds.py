@@ -189,7 +189,7 @@ def check_reports_cmd(registry: RegistryOpt = Path("claims.yaml")) -> None:
         table.add_column(col, overflow="fold")
     flagged = 0
     for report in reg.reports:
-        for check in check_report(report, reg.claims, examined_paper(report)):
+        for check in check_report(report, reg.claims, examined_paper(report, reg.claims)):
             mark = {True: "[green]ok[/green]", False: "[red]flagged[/red]", None: "[dim]n/a[/dim]"}[check.ok]
             flagged += check.ok is False
             table.add_row(report.id, check.name, mark, check.detail)

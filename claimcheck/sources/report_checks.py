@@ -14,6 +14,7 @@ text retrieval paper that merely shares the name.
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from pydantic import Field
 
@@ -193,8 +194,9 @@ def _methodology_checks(report: Report, claims: list[Claim]) -> list[ReportCheck
     return checks
 
 
-def examined_paper(report: Report) -> PaperMetadata | None:
-    """The cached metadata of the paper the report examines: its arXiv id, else the reference whose title fits."""
+def examined_paper(report: Report, claims: list[Claim] | None = None) -> PaperMetadata | None:
+    """Cached metadata of the paper the report examines: its own arXiv id, else the reference whose title matches
+    the examined title, else the source most of the report's claims cite (ingest ties claims to it)."""
     if report.arxiv is not None:
         return load_metadata(report.arxiv.arxiv_id)
     want = key(report.examined_paper or "")
@@ -208,7 +210,12 @@ def examined_paper(report: Report) -> PaperMetadata | None:
         overlap = coverage(report.examined_paper or "", meta.title)
         if overlap > best[0]:
             best = (overlap, meta)
-    return best[1] if best[0] >= 0.8 else None
+    if best[0] >= 0.8:
+        return best[1]
+    cited = Counter(
+        s.arxiv_id for c in claims or [] if any(m.report == report.id for m in c.mentions) for s in c.sources
+    )
+    return load_metadata(cited.most_common(1)[0][0]) if cited else None
 
 
 def check_report(report: Report, claims: list[Claim], paper: PaperMetadata | None) -> list[ReportCheck]:

@@ -124,3 +124,8 @@ def test_reference_relevance_uses_cached_metadata() -> None:
     cached = named(checks, "references-cached")
     assert cached.ok is False and "2406.15306v1" in cached.detail
     assert examined_paper(r) == TEXT_PAPER
+    # Without a matching title, the source the report's claims cite is the examined paper.
+    untitled = report("q?", "A title no reference has", references=refs)
+    assert examined_paper(untitled) is None
+    cited = [Claim(id="c", text="t", sources=[refs[0]], mentions=[Mention(report="r1", text="t")])]
+    assert examined_paper(untitled, cited) == TEXT_PAPER
