@@ -89,10 +89,15 @@ def _summary_table(summary: IngestSummary, registry_path: Path, registry: ClaimR
     return table
 
 
+def _visible_files(folder: Path) -> list[Path]:
+    return [p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")]
+
+
 @app.command()
 def ingest(
     paths: Annotated[
-        list[Path], typer.Argument(metavar="PATH", help="Synthesis reports or arXiv abstract pages saved as text.")
+        list[Path],
+        typer.Argument(metavar="PATH", help="Reports or arXiv abstract pages saved as text, or directories of them."),
     ],
     registry: RegistryOpt = DEFAULT_REGISTRY,
 ) -> None:
@@ -104,9 +109,11 @@ def ingest(
     """
     start = time.perf_counter()
     existing = _load(registry, missing_ok=True)
+    # a directory stands for the files in it (not hidden, not recursive), in name order
+    files = [f for p in paths for f in (sorted(_visible_files(p)) if p.is_dir() else [p])]
     try:
-        files = track(paths, description="parsing", console=err_console, transient=True, disable=len(paths) < 50)
-        parsed = [parse_file(p) for p in files]
+        progress = track(files, description="parsing", console=err_console, transient=True, disable=len(files) < 50)
+        parsed = [parse_file(p) for p in progress]
     except IngestError as exc:
         raise _fail(exc) from None
     updated, summary = ingest_reports(existing, parsed)

@@ -109,3 +109,11 @@ def test_help_mentions_every_command() -> None:
     result = run("--help")
     for name in ("ingest", "list", "show", "schema"):
         assert name in result.output
+
+
+def test_a_directory_stands_for_its_files(tmp_path: Path, reports: list[Path]) -> None:
+    (tmp_path / ".hidden").write_text("not a report")
+    reg = tmp_path / "sub" / "out.yaml"
+    result = run("ingest", tmp_path, "--registry", reg)
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(run("list", "--registry", reg, "--json").stdout)) == 7
