@@ -147,3 +147,19 @@ def test_cited_version_missing_uses_the_cached_one_and_says_so(cached_paper) -> 
     result = check_claims([claim], write=False)[0][0]
     assert result.verdict == EvidenceVerdict.SUPPORTED
     assert "cited v1, using cached v2" in result.note
+
+
+def test_number_in_text_needs_the_dataset_or_the_percent_sign() -> None:
+    from claimcheck.models import EvidencePassage, Quantity
+    from claimcheck.sources.evidence import number_in_text
+
+    passages = [
+        EvidencePassage(page=4, text="OPTICAL improves MAP by 13.7% over NMT on low-resource languages."),
+        EvidencePassage(page=5, text="On TREC-COVID the base model reaches 78.9 nDCG@10."),
+    ]
+    relative = Quantity(kind="relative-change", subject="OPTICAL", metric="AP", value=13.7, unit="percent", decimals=1)
+    assert number_in_text(relative, passages).page == 4
+    assert number_in_text(relative.model_copy(update={"value": 13.8}), passages) is None
+    absolute = Quantity(subject="Base", metric="nDCG@10", value=0.789, decimals=3, dataset="TREC-COVID")
+    assert number_in_text(absolute, passages).page == 5  # 78.9 is 0.789 in percent
+    assert number_in_text(absolute.model_copy(update={"dataset": "BioASQ"}), passages) is None
