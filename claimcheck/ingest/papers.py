@@ -54,14 +54,30 @@ def _cached_papers() -> list[KnownPaper]:
     return papers
 
 
+# Titles in reports drift a little (a dropped "COCO-DR:", a changed article); below this word overlap they are
+# different papers.
+TITLE_MATCH_MIN = 0.85
+
+
+def _overlap(a: str, b: str) -> float:
+    wa, wb = set(a.split()), set(b.split())
+    return len(wa & wb) / len(wa | wb) if wa and wb else 0.0
+
+
 def find_paper(title: str | None) -> KnownPaper | None:
+    """The known paper with this title: exact after normalisation, else the closest above TITLE_MATCH_MIN."""
     if not title:
         return None
     wanted = normalise_title(title)
+    best, best_score = None, TITLE_MATCH_MIN
     for paper in (*catalogue(), *_cached_papers()):
-        if wanted in {normalise_title(t) for t in (paper.title, *paper.aliases)}:
+        names = {normalise_title(t) for t in (paper.title, *paper.aliases)}
+        if wanted in names:
             return paper
-    return None
+        score = max(_overlap(wanted, n) for n in names)
+        if score >= best_score:
+            best, best_score = paper, score
+    return best
 
 
 def source_for(paper: KnownPaper, references: list[SourceRef]) -> SourceRef:

@@ -22,7 +22,7 @@ _SECTION_NAMES = (
 )
 _HEADING = re.compile(rf"^(?P<hash>#{{1,6}})?\s*(?:\d+(?:\.\d+)*\.?\s+)?(?P<name>{_SECTION_NAMES})\s*:?\s*$", re.I)
 _CLAIMS_HEADING = re.compile(r"^(?P<hash>#{1,6})?\s*(?:\d+(?:\.\d+)*\.?\s+)?(?:extracted\s+)?claims\s*:?\s*$", re.I)
-_TABLE_HEADER = re.compile(r"^claims?\s*(?:\t|\s{2,}|\|)\s*verified\s*(?:\t|\s{2,}|\|)\s*confidence\s*$", re.I)
+_TABLE_HEADER = re.compile(r"^claims?\s*(?:\t|\s{2,})\s*verified\s*(?:\t|\s{2,})\s*confidence\s*$", re.I)
 # A row whose tabs became runs of spaces: text, two or more spaces, a tick, then an optional confidence.
 _SPACED_ROW = re.compile(r"^(?P<claim>.+?)\s{2,}(?P<tick>\S{1,8})(?:\s+(?P<conf>\S+))?\s*$")
 _TICKS = {
