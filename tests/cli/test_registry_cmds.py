@@ -117,3 +117,20 @@ def test_a_directory_stands_for_its_files(tmp_path: Path, reports: list[Path]) -
     result = run("ingest", tmp_path, "--registry", reg)
     assert result.exit_code == 0, result.output
     assert len(json.loads(run("list", "--registry", reg, "--json").stdout)) == 7
+
+
+def test_committed_registry_lists_through_the_real_entry_point() -> None:
+    """The bundled claims.yaml validates (replication links included) and lists, in a fresh interpreter."""
+    import subprocess
+
+    repo = Path(__file__).resolve().parents[2]
+    entry = "from claimcheck.cli import main; main()"
+    done = subprocess.run(
+        [sys.executable, "-c", entry, "list", "--json", "--registry", str(repo / "claims.yaml")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    claims = json.loads(done.stdout)
+    assert any(c["id"] == "coco-dr-base-ndcg10-bioasq-without-idro" for c in claims)
