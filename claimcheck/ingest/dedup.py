@@ -95,8 +95,8 @@ class Deduplicator:
     """Groups items (features + optional quantity) into clusters of the same statement, in input order.
 
     An item joins the first cluster holding a member it matches. Candidates come from an inverted index on
-    tokens, partitioned by the numbers stated (different numbers never merge), so 10⁴ mentions take well
-    under a second.
+    tokens, partitioned by the numbers stated (different numbers never merge): 13,000 mentions take about
+    half a CPU-second.
     """
 
     def __init__(self) -> None:
@@ -131,7 +131,8 @@ class Deduplicator:
         counts: Counter[int] = Counter()
         for token in feats.tokens:
             counts.update(set(postings.get(token, ())))
-        # below this many shared tokens neither the Jaccard nor the containment rule can hold
+        # Jaccard ≥ 0.75 needs at least 0.75·|tokens| shared; half of that admits cut texts down to ~40 % of this
+        # one's length. A cut text shorter still is not compared (an accepted miss: it says too little to merge).
         floor = max(1, math.floor(min(JACCARD_MIN, TRUNCATED_CONTAINMENT_MIN) * len(feats.tokens) * 0.5))
         for cluster in sorted(c for c, n in counts.items() if n >= floor):
             for member in self.clusters[cluster].members:
