@@ -13,11 +13,10 @@ from dataclasses import dataclass, field
 from claimcheck.metric_names import normalise_metric
 from claimcheck.models import EvidenceVerdict, Quantity
 from claimcheck.sources.pdf import TableCell, TableData
-from claimcheck.sources.text import key, normalise
+from claimcheck.sources.text import ablated, key, normalise
 
 # Words that name the whole model rather than a variant of it; dropped before matching a subject.
 _SUBJECT_FILLER = {"model", "models", "method", "approach", "variant", "the", "our", "proposed"}
-_ABLATION = re.compile(r"^\s*(?:-|w/o|w\.o\.|without|no|minus|remove|removing)\s*(.+?)\s*$", re.IGNORECASE)
 _FULL = {"full", "fullmodel", "all", "ours", "complete", "both"}
 _METRIC_WORD = re.compile(r"(?i)\b(n?dcg(?:@\d+)?|map(?:@\d+)?|mrr(?:@\d+)?|recall@\d+|r@\d+|p@\d+|precision@\d+)")
 
@@ -28,12 +27,6 @@ class NumericFinding:
     note: str
     cell: TableCell | None = None
     holders: list[TableCell] = field(default_factory=list)
-
-
-def ablated(text: str) -> str | None:
-    """'-iDRO', 'w/o iDRO', 'without iDRO' → 'idro'; None when the text does not name an ablation."""
-    match = _ABLATION.match(normalise(text))
-    return key(match.group(1)) if match else None
 
 
 def scaled_match(cell: TableCell, q: Quantity) -> float | None:

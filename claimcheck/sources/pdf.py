@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from claimcheck.home import read_model, sha256_file, write_model
-from claimcheck.sources.text import join_lines, normalise, split_sentences
+from claimcheck.sources.text import ablated, join_lines, normalise, split_sentences
 
 PARSER_VERSION = 2
 MAX_PAGES = 60
@@ -160,7 +160,7 @@ def _grid_to_cells(grid: list[list[str | None]], page: int, index: int) -> list[
                 names.append(name)
         col_headers.append(names)
     cells: list[TableCell] = []
-    group = ""
+    group = parent = ""
     above: list[str] = [""] * label_cols
     for r in data_rows:
         row = grid[r]
@@ -169,7 +169,13 @@ def _grid_to_cells(grid: list[list[str | None]], page: int, index: int) -> list[
         if not any(numeric[r]) and sum(bool((v or "").strip()) for v in row) == 1 and (row[0] or "").strip():
             group = (row[0] or "").strip()  # a section row ("Base models") labels the rows under it
             continue
-        row_headers = ([group] if group else []) + [v.strip() for v in filled if v.strip()]
+        labels = [v.strip() for v in filled if v.strip()]
+        # An ablation row ("- iDRO") under a model row ("COCO-DR Base") is that model's variant.
+        if labels and ablated(labels[0]) and parent:
+            labels = [parent, *labels]
+        elif labels:
+            parent = labels[0]
+        row_headers = ([group] if group else []) + labels
         for c in range(label_cols, n_cols):
             text = (row[c] or "").strip()
             number = parse_number(text)

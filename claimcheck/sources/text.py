@@ -25,6 +25,7 @@ STOPWORDS = frozenset(
 )
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:[.@-][a-z0-9]+)*")
+_ABLATION = re.compile(r"^\s*(?:-|w/o|w\.o\.|without|no|minus|remove|removing)\s*(.+?)\s*$", re.IGNORECASE)
 _NEGATION = re.compile(r"\b(not|no|never|cannot|neither|nor|fails?|failed|without|worse|underperforms?)\b|n't\b")
 
 
@@ -106,3 +107,9 @@ def negated(text: str) -> bool:
 def key(text: str) -> str:
     """Comparison key for names: lower case, letters and digits only ('TREC-COVID' == 'trec covid')."""
     return re.sub(r"[^a-z0-9]+", "", normalise(text).lower())
+
+
+def ablated(text: str) -> str | None:
+    """'-iDRO', 'w/o iDRO', 'without iDRO' → 'idro'; None when the text does not name an ablation."""
+    match = _ABLATION.match(normalise(text))
+    return key(match.group(1)) if match else None

@@ -5,8 +5,10 @@ from pathlib import Path
 import pytest
 
 from claimcheck.models import EvidenceVerdict, Quantity
-from claimcheck.sources.numeric import ablated, numeric_evidence, scaled_match
+from claimcheck.sources.numeric import numeric_evidence, scaled_match
 from claimcheck.sources.pdf import TableCell, read_pdf
+from claimcheck.sources.synthetic import SyntheticTable, write_pdf
+from claimcheck.sources.text import ablated
 
 
 @pytest.fixture(scope="module")
@@ -74,3 +76,18 @@ def test_precision_and_scale() -> None:
 )
 def test_ablated(text: str, expected: str | None) -> None:
     assert ablated(text) == expected
+
+
+def test_ablation_rows_belong_to_the_model_row_above(tmp_path: Path) -> None:
+    table = SyntheticTable(
+        caption="Table 3: Ablations, nDCG@10.",
+        header=[["Model", "TREC-COVID", "BioASQ"]],
+        rows=[["COCO-DR Base", "0.789", "0.429"], ["- iDRO", "0.771", "0.424"], ["COCO-DR Large", "0.804", "0.450"],
+              ["- iDRO", "0.797", "0.441"]],
+        col_widths=[90, 70, 70],
+    )  # fmt: skip
+    tables = read_pdf(write_pdf(tmp_path / "rows.pdf", [[table]])).tables
+    base = numeric_evidence(q("COCO-DR Base", 0.424, "BioASQ", "without iDRO"), tables)
+    assert base.verdict == EvidenceVerdict.SUPPORTED and base.cell.row_headers == ["COCO-DR Base", "- iDRO"]
+    large = numeric_evidence(q("COCO-DR Large", 0.424, "BioASQ", "without iDRO"), tables)
+    assert large.verdict == EvidenceVerdict.CONTRADICTED and "holds 0.441" in large.note
