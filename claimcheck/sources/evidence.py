@@ -156,7 +156,7 @@ def _similarity_verdict(claim_text: str, top: list[EvidencePassage], method: str
             return EvidenceVerdict.SUPPORTED, (
                 f"similarity judgement: a passage ({where}) matches the claim ({score}{cov:.0%} of its words; "
                 f"needs ≥ {SUPPORT_COVERAGE:.0%} of the words, "
-                f"or cosine ≥ {SUPPORT_COSINE} with ≥ {COSINE_COVERAGE:.0%})"
+                f"or cosine ≥ {SUPPORT_COSINE} with ≥ {COSINE_COVERAGE:.0%}; ranked by {method})"
             )
         if strong:
             return EvidenceVerdict.NOT_FOUND, "similarity judgement: the closest passage differs in negation"

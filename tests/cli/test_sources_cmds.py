@@ -58,6 +58,7 @@ def registry(tmp_path: Path) -> Path:
         claim("neighbour", "COCO-DR Base", 0.763, "TREC-COVID", COCO, condition="without iDRO"),
         claim("broken-pdf", "OPTICAL", 0.25, "en-sw", BROKEN),
         claim("absent", "GCL", 0.5, "M-BEIR", ABSENT),
+        ClaimModel(id="method", text="The implicit robust optimization does not require group labels.", sources=[COCO]),
     ]
     path = tmp_path / "claims.yaml"
     save_registry(ClaimRegistry(reports=[report], claims=claims), path)
@@ -109,6 +110,7 @@ def test_evidence_offline_on_the_cache(registry: Path, paper: Path, tmp_path: Pa
     assert result.exit_code == 0, result.output
     rows = {r["claim_id"]: r for r in json.loads(out.read_text())}
     assert rows["right"]["verdict"] == "supported"
+    assert rows["method"]["verdict"] == "supported" and "embeddings switched off" in rows["method"]["note"]
     assert rows["neighbour"]["verdict"] == "contradicted"
     assert "[TREC-COVID] × [COCO-DR Base / -COCO] = 0.763" in rows["neighbour"]["note"]
     assert rows["broken-pdf"]["verdict"] == "not-found" and "PDF unreadable" in rows["broken-pdf"]["note"]
