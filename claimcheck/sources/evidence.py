@@ -235,7 +235,10 @@ class EvidenceChecker:
         notes = [n for s in sources for n in s.notes] + problems
         text = claim.text
         completed = None
-        if claim.truncated or text.rstrip().endswith(("…", "...")):
+        if claim.completed_text:  # completed earlier (and kept in the registry): judge the whole sentence
+            text = claim.completed_text
+            notes.insert(0, "judged on the registry's completed text")
+        elif claim.truncated or text.rstrip().endswith(("…", "...")):
             completed, how = complete_truncated(text, [t for s in sources for t in s.texts])
             notes.insert(0, f"truncated claim: {how}" + (f': "{completed}"' if completed else ""))
             text = completed or text

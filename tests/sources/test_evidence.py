@@ -110,6 +110,13 @@ def test_truncated_claim_completed_when_unambiguous(cached_paper) -> None:
     assert "completed from the source" in result.note
 
 
+def test_registry_completed_text_is_what_gets_judged(cached_paper) -> None:
+    claim = text_claim("kept", "The implicit robust optimization does not", truncated=True)
+    claim.completed_text = "The implicit robust optimization does not require group labels."
+    result = check_claims([claim], write=False)[0][0]
+    assert result.verdict == EvidenceVerdict.SUPPORTED and "registry's completed text" in result.note
+
+
 def test_truncated_claim_left_alone_when_ambiguous() -> None:
     texts = [(None, "Continuous contrastive pretraining on the target corpora (COCO) helps."),
              (3, "Continuous contrastive pretraining on the target corpora reduces mismatch.")]  # fmt: skip
