@@ -205,6 +205,6 @@ def train_student(
         schedule.step()
         step += 1
         if on_step:
-            on_step(step, total, float(loss))
+            on_step(step, total, float(loss.detach()))
     student.eval()
     return student

@@ -67,7 +67,9 @@ def build_tasks(cfg: dict[str, Any], ctx: RunContext) -> list[Task]:
     if cfg.get("xquad_languages"):
         root = Path(cfg["xquad_dir"]) if cfg.get("xquad_dir") else find_data("xquad_r", ctx.data_dir)
         for lang in cfg["xquad_languages"]:
-            tasks.append(xquad_task(root, lang, cfg.get("xquad_train_articles", 24)))
+            tasks.append(
+                xquad_task(root, lang, cfg.get("xquad_train_articles", 24), cfg.get("xquad_budget"), cfg.get("n_test"))
+            )
     for task in tasks:
         for f in task.files:
             ctx.fingerprint(str(f.relative_to(f.parents[1])), f)
@@ -110,25 +112,40 @@ def run(ctx: RunContext) -> ExperimentOutput:
     max_length = int(cfg.get("eval_max_length", 64))
     scoring = cfg.get("scoring", "pooled")
     timings: dict[str, float] = {}
-    indexes: dict[int, DocumentIndex] = {}
-    for task in tasks:
-        # Tasks that share a candidate set (budgets of one language) share one teacher index.
-        key = hash((task.language, tuple(task.corpus)))
-        if key not in indexes:
-            indexes[key] = DocumentIndex(teacher, tokenizer, task.corpus, scoring, max_length)
-        index = indexes[key]
-        fixed: dict[str, dict[str, float]] = {}
-        if "teacher_foreign" in conditions:
-            fixed["teacher_foreign"] = index.evaluate(teacher, tokenizer, task.queries, task.qrels)
-        if "translate_retrieve" in conditions:
-            translator = IBM1Translator.fit(
-                task.train_fx, task.train_en, iterations=int(cfg.get("ibm1_iterations", 10))
-            )
-            translated = {q: translator.translate(text) for q, text in task.queries.items()}
-            fixed["translate_retrieve"] = index.evaluate(teacher, tokenizer, translated, task.qrels)
-        for seed in ctx.seeds:
-            for condition, per_query in fixed.items():
-                out.measurements.append(_measure(condition, task, seed, per_query))
+    indexes: dict[tuple[str, ...], DocumentIndex] = {}
+    fixed: dict[str, dict[str, dict[str, float]]] = {}  # dataset → condition → per-query AP
+    partial = ctx.work_dir / "partial.jsonl"  # measurements as they come, for runs cut short
+    ctx.work_dir.mkdir(parents=True, exist_ok=True)
+
+    def record(m: Measurement) -> None:
+        out.measurements.append(m)
+        with partial.open("a", encoding="utf-8") as fh:
+            fh.write(m.model_dump_json() + "\n")
+
+    # Seeds outermost: after the first seed every task has every condition, so a cut-short run is still usable.
+    for seed in ctx.seeds:
+        for task in tasks:
+            # Tasks sharing a candidate set (the budgets of one language, the XQuAD-R languages) share an index.
+            key = tuple(task.corpus)
+            if key not in indexes:
+                indexes[key] = DocumentIndex(teacher, tokenizer, task.corpus, scoring, max_length)
+            index = indexes[key]
+            if task.dataset not in fixed:
+                fixed[task.dataset] = {}
+                if "teacher_foreign" in conditions:
+                    fixed[task.dataset]["teacher_foreign"] = index.evaluate(
+                        teacher, tokenizer, task.queries, task.qrels
+                    )
+                if "translate_retrieve" in conditions:
+                    translator = IBM1Translator.fit(
+                        task.train_fx, task.train_en, iterations=int(cfg.get("ibm1_iterations", 10))
+                    )
+                    translated = {q: translator.translate(text) for q, text in task.queries.items()}
+                    fixed[task.dataset]["translate_retrieve"] = index.evaluate(
+                        teacher, tokenizer, translated, task.qrels
+                    )
+            for condition, per_query in fixed[task.dataset].items():
+                record(_measure(condition, task, seed, per_query))
             for condition in trained:
                 objective = "ot" if condition == "optical" else "sentence"
                 start = time.perf_counter()
@@ -142,8 +159,7 @@ def run(ctx: RunContext) -> ExperimentOutput:
                     on_step=lambda *_: ctx.advance(1),
                 )
                 timings[condition] = timings.get(condition, 0.0) + time.perf_counter() - start
-                per_query = index.evaluate(student, tokenizer, task.queries, task.qrels)
-                out.measurements.append(_measure(condition, task, seed, per_query))
+                record(_measure(condition, task, seed, index.evaluate(student, tokenizer, task.queries, task.qrels)))
                 del student
     out.fingerprints = dict(ctx.fingerprints)
     out.extra = {

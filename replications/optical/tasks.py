@@ -77,8 +77,11 @@ def _article_of_question(path: Path) -> dict[str, int]:
     return {qa["id"]: a for a, article in enumerate(data) for p in article["paragraphs"] for qa in p["qas"]}
 
 
-def xquad_task(root: Path, lang: str, train_articles: int = 24, budget: int | None = None) -> Task:
-    """Questions of articles < `train_articles` are the bitext; the rest are the retrieval queries."""
+def xquad_task(
+    root: Path, lang: str, train_articles: int = 24, budget: int | None = None, n_test: int | None = None
+) -> Task:
+    """Questions of articles < `train_articles` are the bitext (the first `budget` of them); the first `n_test`
+    questions of the other articles are the retrieval queries, against every English candidate sentence."""
     from claimcheck.retrieval.data import load_xquad_r
 
     cross = load_xquad_r(root, lang, "en")
@@ -86,7 +89,7 @@ def xquad_task(root: Path, lang: str, train_articles: int = 24, budget: int | No
     article = _article_of_question(root / "en.json")
     train_ids = sorted(q for q in cross.queries if article[q] < train_articles and q in english)
     train_ids = train_ids[:budget] if budget else train_ids
-    test_ids = [q for q in cross.queries if article[q] >= train_articles]
+    test_ids = [q for q in cross.queries if article[q] >= train_articles][:n_test]
     return Task(
         dataset=f"xquad_r/{lang}-en",
         language=lang,
