@@ -300,11 +300,17 @@ def _spread_headers(table: Any, grid: list[list[str | None]], rules: list[tuple[
                             grid[r][k] = text
 
 
+def layout_model_available() -> bool:
+    import pymupdf
+
+    return getattr(pymupdf, "_get_layout", None) is not None  # set when the pymupdf-layout package is installed
+
+
 def _find_layout_tables(page: Any) -> list:
-    try:
+    if layout_model_available():
         return page.find_tables(use_layout=True).tables
-    except TypeError:  # PyMuPDF 1.x: no layout model; the text strategy is the only other way to see such tables
-        return page.find_tables(vertical_strategy="text").tables
+    # Without the layout model (PyMuPDF 1.x, or no pymupdf-layout) text alignment is the only other way.
+    return page.find_tables(vertical_strategy="text").tables
 
 
 def _read_page(page: Any, number: int, out: PdfText) -> None:
