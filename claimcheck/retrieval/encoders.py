@@ -5,7 +5,10 @@ lower-casing, how title and text join, prefixes); `Encoder` applies it to a `tra
 
 Speed without changing results: texts are tokenised once, sorted by length and cut into batches by a token
 budget (padding waste stays small, and short texts go in big batches); the model runs under
-`torch.inference_mode`, optionally with bf16 weights and SDPA attention. Under `torchrun` the same batches are
+`torch.inference_mode` with SDPA attention, in a chosen precision: fp32, bf16 weights (fast where the hardware has
+bf16 arithmetic: GPUs, AVX512-BF16/AMX CPUs; on AVX2-only CPUs bf16 is emulated and several times *slower*), or
+int8 dynamic quantisation of the linear layers (CPU; fbgemm). `precision="fast"` picks bf16 where it is native
+and int8 elsewhere. Under `torchrun` the same batches are
 dealt out to the ranks and gathered back in order, so every rank returns exactly the single-process result.
 """
 
@@ -130,6 +133,29 @@ def token_budget_batches(lengths: Sequence[int], token_budget: int, max_batch: i
     return batches
 
 
+Precision = Literal["fp32", "bf16", "int8", "fast"]
+
+
+def fast_precision(device: str = "cpu") -> Precision:
+    """bf16 where the hardware computes in it natively (CUDA, oneDNN bf16 CPUs), else int8 (AVX2 CPUs)."""
+    import torch
+
+    if str(device).startswith("cuda"):
+        return "bf16"
+    return "bf16" if torch.ops.mkldnn._is_mkldnn_bf16_supported() else "int8"
+
+
+def quantize_int8(model: Any) -> Any:
+    """Dynamic int8 quantisation of the linear layers (weights int8 per tensor, activations per batch)."""
+    import warnings
+
+    import torch
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch.ao deprecation notices: the API still works in this torch
+        return torch.ao.quantization.quantize_dynamic(model.cpu(), {torch.nn.Linear}, dtype=torch.qint8)
+
+
 def _is_local(name: str | Path) -> bool:
     return Path(name).expanduser().exists()
 
@@ -143,7 +169,9 @@ class Encoder:
 
     `model` is a local path, a hub id (downloaded only when `CLAIMCHECK_NETWORK=1`; otherwise only a copy
     already in the local HF cache is used), or an already-built `torch.nn.Module` (then pass `tokenizer`).
-    `bf16=True` casts the weights to bfloat16 (embeddings are returned in float32).
+    `precision`: "fp32" (default), "bf16" (weights cast to bfloat16; `bf16=True` is shorthand), "int8" (dynamic
+    int8 quantisation of every nn.Linear, CPU only) or "fast" (`fast_precision()` for the device).
+    Embeddings are always returned in float32.
     `token_budget` bounds padded tokens per batch; `batch_size` caps items per batch.
     """
 
@@ -153,6 +181,7 @@ class Encoder:
         protocol: EncodingProtocol | str,
         device: str = "cpu",
         bf16: bool = False,
+        precision: Precision = "fp32",
         batch_size: int = 256,
         token_budget: int = 16384,
         tokenizer: Any = None,
@@ -163,7 +192,9 @@ class Encoder:
 
         self.protocol = get_protocol(protocol) if isinstance(protocol, str) else protocol
         self.device = torch.device(device)
-        self.bf16 = bf16
+        if bf16:
+            precision = "bf16"
+        self.precision: Precision = fast_precision(device) if precision == "fast" else precision
         self.batch_size = batch_size
         self.token_budget = token_budget
         self.progress = progress
@@ -172,15 +203,17 @@ class Encoder:
             offline = not _is_local(model) and not network_allowed()
             kwargs: dict[str, Any] = {"local_files_only": offline, "trust_remote_code": False}
             self.tokenizer = tokenizer or AutoTokenizer.from_pretrained(source, **kwargs)
-            dtype = torch.bfloat16 if bf16 else torch.float32
+            dtype = torch.bfloat16 if self.precision == "bf16" else torch.float32
             self.model = AutoModel.from_pretrained(source, attn_implementation="sdpa", dtype=dtype, **kwargs)
         else:
             if tokenizer is None:
                 raise ValueError("an nn.Module model needs its tokenizer")
             self.model, self.tokenizer = model, tokenizer
-            if bf16:
+            if self.precision == "bf16":
                 self.model = self.model.to(torch.bfloat16)
         self.model = self.model.to(self.device).eval()
+        if self.precision == "int8":
+            self.model = quantize_int8(self.model)
 
     # ------------------------------------------------------------------------------------------- public
 

@@ -117,13 +117,21 @@ def test_batching_does_not_change_results(tiny_bert: Path) -> None:
     assert torch.allclose(one, many, atol=1e-5)
 
 
-def test_bf16_weights_stay_close_to_fp32(tiny_bert: Path) -> None:
+@pytest.mark.parametrize("precision", ["bf16", "int8", "fast"])
+def test_reduced_precision_stays_close_to_fp32(tiny_bert: Path, precision: str) -> None:
     p = PROTOCOLS["minilm"]
     fp32 = Encoder(tiny_bert, p).encode_corpus(DOCS)
-    bf16 = Encoder(tiny_bert, p, bf16=True).encode_corpus(DOCS)
-    assert bf16.dtype == torch.float32
-    cos = torch.nn.functional.cosine_similarity(fp32, bf16, dim=-1)
-    assert torch.all(cos > 0.99)
+    enc = Encoder(tiny_bert, p, precision=precision)  # type: ignore[arg-type]
+    assert enc.precision in ("bf16", "int8")
+    low = enc.encode_corpus(DOCS)
+    assert low.dtype == torch.float32
+    assert not torch.equal(low, fp32)  # the precision really changed
+    cos = torch.nn.functional.cosine_similarity(fp32, low, dim=-1)
+    assert torch.all(cos > 0.98)
+
+
+def test_bf16_flag_is_shorthand(tiny_bert: Path) -> None:
+    assert Encoder(tiny_bert, "minilm", bf16=True).precision == "bf16"
 
 
 def test_module_needs_tokenizer(tiny_bert: Path) -> None:
