@@ -8,8 +8,9 @@ Which rule applies (`judge`):
 - A failed run (record status `error`) is `error`, never evidence.
 - A smoke run never gives a claim verdict: `not-run`, "smoke run: exercises the code path, gives no verdict",
   with the command for a real scale.
-- At the claim's own scale (`replication.scale`, usually full): a `value` target gets the value rule; an
-  `effect` target gets the effect rule in its full-scale form (below).
+- At the claim's own scale when that is full: a `value` target gets the value rule; an `effect` target gets
+  the effect rule in its full-scale form (below). A proxy run never gives `verified`/`refuted`, even for a
+  claim whose own scale is proxy.
 - At any other scale: a `proxy_effect` (or, failing that, an `effect`) target gets the direction rule; a claim
   with only a value target is `not-run`: "claimed at <scale> scale", with the command for that scale.
 - Any NaN among the measurements used is `error`, never `verified`.
@@ -414,17 +415,23 @@ def judge(claim: Claim, record: RunRecord | None, command: str | None = None) ->
     if record.scale == "smoke":
         return not_run(claim, SMOKE_REASON, command, **_base_result(claim, record))
     try:
-        if record.scale == rep.scale:
+        # Value verdicts need the claim's own scale, and never come from a proxy (not even a claim "at proxy").
+        if record.scale == rep.scale == "full":
             if rep.value is not None:
                 return judge_value(claim, rep.value, record)
             if rep.effect is not None:
-                return judge_effect(claim, rep.effect, record, full_scale=rep.scale == "full")
+                return judge_effect(claim, rep.effect, record, full_scale=True)
         direction_target = rep.proxy_effect or rep.effect
         if direction_target is not None:
             return judge_effect(claim, direction_target, record, full_scale=False)
     except InvalidMeasurement as exc:
         return ClaimResult(**_base_result(claim, record), verdict=Verdict.ERROR, reason=str(exc))
-    return not_run(claim, f"claimed at {rep.scale} scale", command, **_base_result(claim, record))
+    reason = (
+        f"claimed at {rep.scale} scale"
+        if record.scale != rep.scale
+        else "a proxy run gives direction verdicts only, and this claim has no effect target"
+    )
+    return not_run(claim, reason, command, **_base_result(claim, record))
 
 
 def verdict_scale_preference(own: Scale) -> list[Scale]:

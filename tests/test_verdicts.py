@@ -221,6 +221,18 @@ def test_judge_dispatch_not_run_cases() -> None:
     assert at_full.verdict in (Verdict.VERIFIED, Verdict.REFUTED) and at_full.tolerance is not None
 
 
+def test_proxy_never_verifies_even_at_a_claims_own_proxy_scale() -> None:
+    ms = measurements(0.05, [0, 1, 2])
+    value = ValueTarget(condition="cond", metric="nDCG@10", dataset="d")
+    claimed = float(np.mean([m.value for m in ms if m.condition == "cond"]))
+    rep = Replication(experiment="x.y", scale="proxy", value=value)
+    claim = Claim(id="p", text="t", quantity=Quantity(value=round(claimed, 3), decimals=3), replication=rep)
+    result = judge(claim, record(ms, "proxy"), "cmd")
+    assert result.verdict == Verdict.NOT_RUN and "direction verdicts only" in result.reason
+    effect_at_proxy = judge(effect_claim(scale="proxy"), record(ms, "proxy"))
+    assert effect_at_proxy.verdict == Verdict.DIRECTION_REPRODUCED
+
+
 def test_judge_nan_and_failed_runs_are_errors() -> None:
     ms = measurements(0.05, [0, 1, 2])
     ms[0] = ms[0].model_copy(update={"per_query": {**ms[0].per_query, "q0": math.nan}})
