@@ -18,6 +18,8 @@ _COMMON: dict[str, Any] = {
     "weight_decay": 0.1,
     "warmup": 20,
     "threads": 2,
+    "device": "cpu",
+    "preload_pairs": True,  # the synthetic pairs fit in memory; LCS-558K is read batch by batch
 }
 
 SMOKE = ScaleSpec(
@@ -28,6 +30,7 @@ SMOKE = ScaleSpec(
         "tiny": {"image_size": 32, "patch_size": 8, "hidden": 32, "layers": 1, "heads": 2, "projection_dim": 32},
         "world": {"image_size": 32, "n_queries": 6, "n_random_distractors": 6},
         "n_pairs": 48,
+        "preload_pairs": False,  # the full-scale path: pairs read batch by batch
         "batch_size": 16,
         "pretrain_steps": 2,
         "pretrain_lr": 1e-3,
@@ -67,6 +70,8 @@ FULL = ScaleSpec(
     config={
         **_COMMON,
         "synthetic": False,
+        "device": "cuda",
+        "preload_pairs": False,
         "model": "openai/clip-vit-base-patch32",
         "mbeir_dir": None,  # default: <data dir>/M-BEIR (query/, cand_pool/local/, qrels/, mbeir_images/)
         "mbeir_sets": None,  # default: the 16 local-pool test sets of tasks 0–8

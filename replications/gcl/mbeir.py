@@ -199,7 +199,7 @@ def encode_items(
                     vec = text_feats[text_row[k]]  # type: ignore[index]
                 else:
                     raise ValueError(f"unknown modality {modality!r}")
-                out[start + k] = F.normalize(vec, dim=-1)
+                out[start + k] = F.normalize(vec, dim=-1).cpu()
     return out
 
 

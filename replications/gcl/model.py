@@ -179,11 +179,16 @@ class DualEncoder:
         )
         return {"input_ids": enc["input_ids"], "attention_mask": enc["attention_mask"]}
 
+    @property
+    def device(self) -> torch.device:
+        return next(self.model.parameters()).device
+
     def image_features(self, pixel_values: torch.Tensor) -> torch.Tensor:
-        return _features(self.model.get_image_features(pixel_values=pixel_values))
+        return _features(self.model.get_image_features(pixel_values=pixel_values.to(self.device)))
 
     def text_features(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        return _features(self.model.get_text_features(input_ids=input_ids, attention_mask=attention_mask))
+        ids, mask = input_ids.to(self.device), attention_mask.to(self.device)
+        return _features(self.model.get_text_features(input_ids=ids, attention_mask=mask))
 
     def fuse(self, image: torch.Tensor, text: torch.Tensor) -> torch.Tensor:
         return FUSIONS[self.fusion](image, text)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal, Protocol
 
 import numpy as np
 
@@ -33,6 +34,30 @@ class PairTensors:
 
     def batch(self, index: torch.Tensor) -> PairTensors:
         return PairTensors(self.pixel_values[index], self.input_ids[index], self.attention_mask[index])
+
+
+class PairSource(Protocol):
+    def __len__(self) -> int: ...
+
+    def batch(self, index: torch.Tensor) -> PairTensors: ...
+
+
+class LazyPairs:
+    """Pairs read, preprocessed and tokenised batch by batch (full scale: LCS-558K does not fit in memory)."""
+
+    def __init__(self, encoder: DualEncoder, images: Sequence[Path], captions: Sequence[str]) -> None:
+        if len(images) != len(captions):
+            raise ValueError(f"{len(images)} images but {len(captions)} captions")
+        self.encoder, self.images, self.captions = encoder, list(images), list(captions)
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def batch(self, index: torch.Tensor) -> PairTensors:
+        from replications.gcl.pairs import read_image
+
+        rows = index.tolist()
+        return prepare_pairs(self.encoder, [read_image(self.images[r]) for r in rows], [self.captions[r] for r in rows])
 
 
 def prepare_pairs(encoder: DualEncoder, images: Sequence[np.ndarray], captions: Sequence[str]) -> PairTensors:
@@ -76,7 +101,7 @@ def training_step(
 
 def train(
     encoder: DualEncoder,
-    data: PairTensors,
+    data: PairSource,
     *,
     loss: LossName,
     steps: int,

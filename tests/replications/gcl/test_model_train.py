@@ -17,7 +17,8 @@ from replications.gcl.model import (  # noqa: E402
     load_dual_encoder,
     write_tiny_checkpoint,
 )
-from replications.gcl.train import embed_pairs, prepare_pairs, train  # noqa: E402
+from replications.gcl.pairs import load_lcs_pairs, write_lcs_pairs  # noqa: E402
+from replications.gcl.train import LazyPairs, embed_pairs, prepare_pairs, train  # noqa: E402
 from replications.gcl.world import World, WorldConfig, vocabulary  # noqa: E402
 
 SPEC = TinyClipSpec(image_size=16, patch_size=8, hidden=16, layers=1, heads=2, projection_dim=16)
@@ -83,3 +84,15 @@ def test_training_lowers_the_loss(checkpoint: Path, loss: str) -> None:
     data = prepare_pairs(encoder, list(images), list(captions))
     losses = train(encoder, data, loss=loss, steps=12, batch_size=8, lr=3e-3, seed=0, warmup=1)  # type: ignore[arg-type]
     assert np.mean(losses[-5:]) < np.mean(losses[:5])
+
+
+def test_lazy_pairs_equal_preloaded_pairs(checkpoint: Path, tmp_path: Path) -> None:
+    encoder = load_dual_encoder(checkpoint)
+    pairs = list(World(WorldConfig(image_size=16, seed=6)).pairs(6))
+    loaded = load_lcs_pairs(write_lcs_pairs(tmp_path, pairs))
+    lazy = LazyPairs(encoder, [p for p, _ in loaded], [c for _, c in loaded])
+    index = torch.tensor([4, 1, 2])
+    want = prepare_pairs(encoder, [pairs[i][0] for i in (4, 1, 2)], [pairs[i][1] for i in (4, 1, 2)])
+    got = lazy.batch(index)
+    assert len(lazy) == 6
+    assert torch.equal(got.pixel_values, want.pixel_values) and torch.equal(got.input_ids, want.input_ids)
