@@ -40,7 +40,7 @@ SMOKE = ScaleSpec(
     seeds=[0],
 )
 PROXY = ScaleSpec(
-    # sized for a shared 2-core CPU: about 5 CPU-minutes on one thread; measured wall time is in the README
+    # sized for a shared 2-core CPU (one thread); measured wall times are in the README
     requirements=Requirements(minutes=15, packages=["torch", "transformers", "tokenizers"]),
     config={
         **_COMMON,
@@ -50,7 +50,7 @@ PROXY = ScaleSpec(
         "world": {"image_size": 32, "n_queries": 200, "n_random_distractors": 200},
         "n_pairs": 6000,
         "batch_size": 64,
-        "pretrain_steps": 600,
+        "pretrain_steps": 900,
         "pretrain_lr": 1e-3,
         "steps": 300,
         "lr": 2e-4,
