@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,8 @@ def resolve_model(name: str, work_dir: Path, seed: int) -> str | Path:
     from replications.beir import CHECKPOINTS
 
     if name == TINY:
-        return build_tiny_bert(work_dir / TINY, seed=seed)
+        # one copy per torchrun rank: ranks share the work dir and must not write the same files at once
+        return build_tiny_bert(work_dir / f"{TINY}-rank{os.environ.get('RANK', '0')}", seed=seed)
     entry = CHECKPOINTS.get(name, {})
     if entry.get("source") == "packaged":
         return Path(importlib.import_module(entry["module"]).get_model_path())
