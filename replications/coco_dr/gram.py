@@ -170,15 +170,16 @@ class GroupGradRecorder:
         module = self._modules[name]
         n_present = len(present)
         slot_of_group = torch.full((int(max(present.max(), group_of_row.max())) + 1,), -1, dtype=torch.long)
-        slot_of_group[present] = torch.arange(n_present)
+        slot_of_group[present.cpu()] = torch.arange(n_present)
         # float32 products (exact to ~1e-6 relative); the Gram itself is accumulated in float64.
         a = torch.cat([c.a for c in caps]).float()
-        rows = torch.cat([c.token_rows for c in caps])
-        b = torch.cat([c.b for c in caps]).float() * token_scale_of_row[rows].float()[:, None]
-        token_slot = slot_of_group[group_of_row[rows]]
+        dev = a.device
+        rows = torch.cat([c.token_rows for c in caps]).cpu()
+        b = torch.cat([c.b for c in caps]).float() * token_scale_of_row[rows].float().to(dev)[:, None]
+        token_slot = slot_of_group[group_of_row.cpu()[rows]].to(dev)
         parts: list[torch.Tensor] = []
         if isinstance(module, nn.Linear):
-            weight = torch.zeros(n_present, b.shape[1], a.shape[1])
+            weight = torch.zeros(n_present, b.shape[1], a.shape[1], device=dev)
             order = torch.argsort(token_slot)
             counts = torch.bincount(token_slot, minlength=n_present).tolist()
             for s, (bs, as_) in enumerate(zip(b[order].split(counts), a[order].split(counts), strict=True)):
@@ -186,9 +187,9 @@ class GroupGradRecorder:
                     weight[s] = bs.T @ as_
             parts.append(weight.reshape(n_present, -1))
         else:  # LayerNorm: weight gradient sums b * xhat
-            parts.append(torch.zeros(n_present, b.shape[1]).index_add_(0, token_slot, b * a))
+            parts.append(torch.zeros(n_present, b.shape[1], device=dev).index_add_(0, token_slot, b * a))
         if module.bias is not None:
-            parts.append(torch.zeros(n_present, b.shape[1]).index_add_(0, token_slot, b))
+            parts.append(torch.zeros(n_present, b.shape[1], device=dev).index_add_(0, token_slot, b))
         return torch.cat(parts, dim=1)
 
     def gram(
@@ -210,7 +211,7 @@ class GroupGradRecorder:
             block = self._module_group_grads(name, token_scale_of_row, group_of_row, present)
             if distributed:
                 dist.all_reduce(block)
-            block = block.double()
+            block = block.double().cpu()
             gram_present += block @ block.T
         out = torch.zeros(k, k, dtype=torch.float64)
         out[present[:, None], present[None, :]] = gram_present

@@ -43,14 +43,31 @@ def tokenize(tokenizer: Any, texts: Sequence[str], max_length: int) -> dict[str,
     return tokenizer(list(texts), truncation=True, max_length=max_length, padding=True, return_tensors="pt")
 
 
+def device_of(model: nn.Module) -> torch.device:
+    return next(model.parameters()).device
+
+
+def autocast(model: nn.Module, enabled: bool):
+    """bf16 autocast on the model's device when enabled (helps on GPUs; on CPUs without bf16 units it is slower)."""
+    import contextlib
+
+    import torch
+
+    if not enabled:
+        return contextlib.nullcontext()
+    return torch.autocast(device_type=device_of(model).type, dtype=torch.bfloat16)
+
+
 def embed_batch(model: nn.Module, batch: dict[str, torch.Tensor], pooling: str, normalize: bool) -> torch.Tensor:
-    """Pooled (optionally L2-normalised) embeddings of a tokenised batch, differentiable."""
+    """Pooled (optionally L2-normalised) embeddings of a tokenised batch, differentiable; float32."""
     import torch
 
     from claimcheck.retrieval.encoders import pool
 
-    hidden = encoder_of(model)(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"])[0]
-    emb = pool(hidden, batch["attention_mask"], pooling)
+    device = device_of(model)
+    mask = batch["attention_mask"].to(device)
+    hidden = encoder_of(model)(input_ids=batch["input_ids"].to(device), attention_mask=mask)[0]
+    emb = pool(hidden.float(), mask, pooling)
     return torch.nn.functional.normalize(emb, dim=-1) if normalize else emb
 
 

@@ -23,15 +23,33 @@ def vocabulary() -> list[str]:
     )
 
 
-def build_tiny_bert(out_dir: Path, *, layers: int = 3, hidden: int = 32, dropout: float = 0.0, seed: int = 0) -> Path:
-    """A randomly initialised BERT with an MLM head, saved with its tokenizer to `out_dir`."""
+def _tokenizer():
+    """A BERT WordPiece tokenizer over `vocabulary()` (built from a `tokenizers` object: transformers 5 ignores a
+    bare vocab_file)."""
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
+    from transformers import BertTokenizerFast
+
+    vocab = {w: i for i, w in enumerate(vocabulary())}
+    tok = Tokenizer(models.WordPiece(vocab, unk_token="[UNK]"))
+    tok.normalizer = normalizers.BertNormalizer(lowercase=True)
+    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tok.post_processor = processors.BertProcessing(("[SEP]", vocab["[SEP]"]), ("[CLS]", vocab["[CLS]"]))
+    specials = {"unk_token": "[UNK]", "pad_token": "[PAD]", "cls_token": "[CLS]", "sep_token": "[SEP]"}
+    return BertTokenizerFast(tokenizer_object=tok, mask_token="[MASK]", **specials)
+
+
+def build_tiny_bert(
+    out_dir: Path, *, layers: int = 3, hidden: int = 32, dropout: float = 0.0, seed: int = 0, init_range: float = 0.2
+) -> Path:
+    """A randomly initialised BERT with an MLM head, saved with its tokenizer to `out_dir`.
+
+    `init_range` is 10x BERT's 0.02: at 0.02 a tiny random BERT maps every input to nearly the same [CLS]
+    vector, gradients vanish and Adam turns rounding noise into updates."""
     import torch
-    from transformers import BertConfig, BertForMaskedLM, BertTokenizerFast
+    from transformers import BertConfig, BertForMaskedLM
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    vocab_file = out_dir / "vocab.txt"
-    vocab_file.write_text("\n".join(vocabulary()) + "\n")
-    tokenizer = BertTokenizerFast(vocab_file=str(vocab_file), do_lower_case=True)
+    tokenizer = _tokenizer()
     config = BertConfig(
         vocab_size=len(vocabulary()),
         hidden_size=hidden,
@@ -41,6 +59,7 @@ def build_tiny_bert(out_dir: Path, *, layers: int = 3, hidden: int = 32, dropout
         max_position_embeddings=128,
         hidden_dropout_prob=dropout,
         attention_probs_dropout_prob=dropout,
+        initializer_range=init_range,
     )
     torch.manual_seed(seed)
     BertForMaskedLM(config).save_pretrained(out_dir)
