@@ -15,18 +15,22 @@ foreign queries, and `sentence_distill` is `distill.train_student(objective="sen
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-_WORD = re.compile(r"\w+(?:['’]\w+)*|[^\w\s]", re.UNICODE)
+# Combining marks (U+0300–U+036F, U+1DC0–U+1DFF) are not \w: Yoruba tone marks written as combining characters
+# after a dotted vowel (ọ̀ = ọ + U+0300) would otherwise split a word in two.
+_MARKS = "\u0300-\u036f\u1dc0-\u1dff"
+_WORD = re.compile(rf"[\w{_MARKS}]+(?:['’][\w{_MARKS}]+)*|[^\w\s{_MARKS}]", re.UNICODE)
 NULL = "<null>"
 
 
 def words(text: str) -> list[str]:
     """Lower-cased words and punctuation marks (Unicode-aware: keeps Yoruba tone marks inside words)."""
-    return _WORD.findall(text.lower())
+    return _WORD.findall(unicodedata.normalize("NFC", text.lower()))
 
 
 @dataclass
