@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from claimcheck.ingest.dedup import Deduplicator, features, same_statement
 from claimcheck.ingest.ids import claim_id, unique_ids
-from claimcheck.ingest.kinds import claim_kind
+from claimcheck.ingest.kinds import KIND_ORDER, claim_kind
 from claimcheck.ingest.papers import find_paper, source_for
 from claimcheck.ingest.parsed import ParsedReport, is_truncated
 from claimcheck.ingest.quantities import extract_quantity, has_measurement
@@ -48,13 +48,14 @@ class _Context:
 
     source: SourceRef | None
     method_names: tuple[str, ...]
+    method_name: str | None = None  # the method's own name ("the proposed method"), not its parts' names
 
 
 def _context(report: Report, warnings: list[str]) -> _Context:
     paper = find_paper(report.examined_paper)
     if paper is not None:
         refs = [*report.references, *([report.arxiv] if report.arxiv else [])]
-        return _Context(source_for(paper, refs), tuple(paper.method_names))
+        return _Context(source_for(paper, refs), tuple(paper.method_names), paper.name)
     if report.arxiv is not None:
         return _Context(report.arxiv, ())
     warnings.append(
@@ -84,8 +85,7 @@ def _sources(mentions: list[Mention], contexts: dict[str, _Context]) -> list[Sou
 
 def _quantity(mentions: list[Mention], canonical: Mention, contexts: dict[str, _Context]) -> Quantity | None:
     for m in [canonical, *mentions]:
-        names = contexts[m.report].method_names
-        q = extract_quantity(m.text, names[0] if names else None)
+        q = extract_quantity(m.text, contexts[m.report].method_name)
         if q is not None:
             return q
     return None
@@ -116,8 +116,8 @@ def ingest_reports(registry: ClaimRegistry, parsed: list[ParsedReport]) -> tuple
         new_keys.update(_key(m) for m in p.mentions)
     dedup = Deduplicator()
     for m in mentions:
-        names = contexts[m.report].method_names
-        dedup.add(features(m.text, is_truncated(m.text)), extract_quantity(m.text, names[0] if names else None))
+        name = contexts[m.report].method_name
+        dedup.add(features(m.text, is_truncated(m.text), name), extract_quantity(m.text, name), m.report)
     groups = [[mentions[i] for i in cluster.members] for cluster in dedup.clusters]
 
     old_by_key = {_key(m): c.id for c in registry.claims for m in c.mentions}
@@ -131,12 +131,14 @@ def ingest_reports(registry: ClaimRegistry, parsed: list[ParsedReport]) -> tuple
         quantity = _quantity(group, canonical, contexts)
         match = next((old_by_key[_key(m)] for m in group if old_by_key.get(_key(m)) not in (None, *taken)), None)
         if match is None:  # a claim somebody wrote by hand before any report mentioned it
-            feats = features(canonical.text, is_truncated(canonical.text))
+            name = contexts[canonical.report].method_name
+            feats = features(canonical.text, is_truncated(canonical.text), name)
             match = next(
                 (
                     c.id
                     for c in handmade
-                    if c.id not in taken and same_statement(feats, features(c.text, c.truncated), quantity, c.quantity)
+                    if c.id not in taken
+                    and same_statement(feats, features(c.text, c.truncated, name), quantity, c.quantity)
                 ),
                 None,
             )
@@ -169,11 +171,14 @@ def _claim(
     base: Claim, group: list[Mention], canonical: Mention, quantity: Quantity | None, contexts: dict[str, _Context]
 ) -> Claim:
     names = [n for m in group for n in contexts[m.report].method_names]
+    # merged wordings may differ in how specific they are ("Experiments were performed on …" / "OPTICAL was
+    # evaluated on …"): the claim is of the most specific kind any of them shows
+    kinds = {claim_kind(text, quantity, names) for text in dict.fromkeys(m.text for m in [canonical, *group])}
     return base.model_copy(
         update={
             "text": canonical.text,
             "truncated": is_truncated(canonical.text),
-            "kind": claim_kind(canonical.text, quantity, names),
+            "kind": min(kinds, key=KIND_ORDER.index),
             "sources": _sources(group, contexts) or base.sources,
             "quantity": quantity or base.quantity,
             "mentions": group,

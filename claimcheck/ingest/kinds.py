@@ -10,6 +10,7 @@ from typing import Literal
 from claimcheck.models import Quantity
 
 ClaimKind = Literal["numeric", "effect", "method", "background"]
+KIND_ORDER: tuple[ClaimKind, ...] = ("numeric", "effect", "method", "background")  # most specific first
 
 _EFFECT = re.compile(
     r"\b(?:outperform\w*|improv\w*|better|worse|degrad\w*|surpass\w*|beats?|gains?|boost\w*|underperform\w*)\b", re.I
