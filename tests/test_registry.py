@@ -52,6 +52,23 @@ def test_yaml_is_readable(registry: ClaimRegistry) -> None:
     assert "✓" not in text or "\\u" not in text  # unicode kept as is
 
 
+@pytest.mark.parametrize("dumper", ["CSafeDumper", "SafeDumper"])  # libyaml's writer, and the fallback without it
+def test_hand_edited_text_survives_either_writer(registry: ClaimRegistry, monkeypatch, dumper: str) -> None:
+    import yaml
+
+    import claimcheck.registry as registry_module
+
+    if not hasattr(yaml, dumper):
+        pytest.skip(f"PyYAML built without {dumper}")
+    monkeypatch.setattr(registry_module, "_Dumper", getattr(yaml, dumper))
+    tricky = ["yes", "null", "2026-06-09", "0.5", "a: b", "x #y", "- z", "'q' \"d\"", "line\nbreak", "tab\there", "✓ ×"]
+    claims = [c.model_copy(update={"notes": note}) for c, note in zip(registry.claims, tricky, strict=False)]
+    edited = registry.model_copy(update={"claims": claims})
+    text = dump_registry(edited)
+    assert parse_registry(text, "claims.yaml") == edited
+    assert text.startswith("# claimcheck claim registry.") and "\n- id: " in text and "{" not in text  # block style
+
+
 def test_empty_and_missing_files(tmp_path: Path) -> None:
     empty = tmp_path / "empty.yaml"
     empty.write_text("")
