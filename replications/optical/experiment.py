@@ -6,6 +6,8 @@ Conditions (measurement `condition` names):
 - `translate_retrieve`: foreign query translated by an IBM-1 translator learned from the same bitext, then
   encoded by the teacher (the stand-in for the paper's NMT pipeline; see baselines.py).
 - `sentence_distill`: student trained on the same bitext with pooled-sentence MSE, no transport (ablation).
+With `extra_scorings: ["late_interaction"]` every condition is also evaluated with MaxSim scoring, recorded as
+`<condition>+maxsim` (same trained students; evaluation cost only).
 Documents are English and always encoded by the teacher. Metric: `AP` per query (MAP over queries).
 Deterministic conditions (teacher_foreign, translate_retrieve) are computed once and recorded under every
 seed, so that every seed has every condition.
@@ -24,6 +26,7 @@ from claimcheck.models import ExperimentOutput, Measurement
 from replications.optical.tasks import Task, cipher_task, find_data, mafand_task, xquad_task
 
 CONDITIONS = ("optical", "teacher_foreign", "translate_retrieve", "sentence_distill")
+SUFFIX = {"pooled": "pooled", "late_interaction": "maxsim"}
 
 
 def load_encoder(cfg: dict[str, Any], ctx: RunContext) -> tuple[Any, Any]:
@@ -123,6 +126,10 @@ def run(ctx: RunContext) -> ExperimentOutput:
     ctx.step(f"OPTICAL: {len(tasks)} tasks × {len(ctx.seeds)} seeds, {total_steps} training steps", total_steps)
     max_length = int(cfg.get("eval_max_length", 64))
     scoring = cfg.get("scoring", "pooled")
+    # The primary scoring names the conditions; extra scorings add "<condition>+<suffix>" at evaluation cost only.
+    scorings = {scoring: ""} | {
+        extra: f"+{SUFFIX[extra]}" for extra in cfg.get("extra_scorings", []) if extra != scoring
+    }
     timings: dict[str, float] = {}
     indexes: dict[tuple[str, ...], DocumentIndex] = {}
     fixed: dict[str, dict[str, dict[str, float]]] = {}  # dataset → condition → per-query AP
@@ -134,28 +141,31 @@ def run(ctx: RunContext) -> ExperimentOutput:
         with partial.open("a", encoding="utf-8") as fh:
             fh.write(m.model_dump_json() + "\n")
 
+    def evaluate(model: Any, queries: dict[str, str], task: Task) -> dict[str, dict[str, float]]:
+        """{suffix: per-query AP} for every scoring; English candidates indexed once per scoring."""
+        results = {}
+        for name, suffix in scorings.items():
+            key = (name, *task.corpus)
+            if key not in indexes:
+                indexes[key] = DocumentIndex(teacher, tokenizer, task.corpus, name, max_length)
+            results[suffix] = indexes[key].evaluate(model, tokenizer, queries, task.qrels)
+        return results
+
     # Seeds outermost: after the first seed every task has every condition, so a cut-short run is still usable.
     for seed in ctx.seeds:
         for task in tasks:
-            # Tasks sharing a candidate set (the budgets of one language, the XQuAD-R languages) share an index.
-            key = tuple(task.corpus)
-            if key not in indexes:
-                indexes[key] = DocumentIndex(teacher, tokenizer, task.corpus, scoring, max_length)
-            index = indexes[key]
             if task.dataset not in fixed:
                 fixed[task.dataset] = {}
                 if "teacher_foreign" in conditions:
-                    fixed[task.dataset]["teacher_foreign"] = index.evaluate(
-                        teacher, tokenizer, task.queries, task.qrels
-                    )
+                    for suffix, per_query in evaluate(teacher, task.queries, task).items():
+                        fixed[task.dataset]["teacher_foreign" + suffix] = per_query
                 if "translate_retrieve" in conditions:
                     translator = IBM1Translator.fit(
                         task.train_fx, task.train_en, iterations=int(cfg.get("ibm1_iterations", 10))
                     )
                     translated = {q: translator.translate(text) for q, text in task.queries.items()}
-                    fixed[task.dataset]["translate_retrieve"] = index.evaluate(
-                        teacher, tokenizer, translated, task.qrels
-                    )
+                    for suffix, per_query in evaluate(teacher, translated, task).items():
+                        fixed[task.dataset]["translate_retrieve" + suffix] = per_query
             for condition, per_query in fixed[task.dataset].items():
                 record(_measure(condition, task, seed, per_query))
             for condition in trained:
@@ -171,7 +181,8 @@ def run(ctx: RunContext) -> ExperimentOutput:
                     on_step=lambda *_: ctx.advance(1),
                 )
                 timings[condition] = timings.get(condition, 0.0) + time.perf_counter() - start
-                record(_measure(condition, task, seed, index.evaluate(student, tokenizer, task.queries, task.qrels)))
+                for suffix, per_query in evaluate(student, task.queries, task).items():
+                    record(_measure(condition + suffix, task, seed, per_query))
                 del student
     out.fingerprints = dict(ctx.fingerprints)
     out.extra = {
@@ -207,10 +218,12 @@ def summarise(measurements: list[Measurement]) -> list[dict[str, Any]]:
             qids = sorted(runs[0])
             averaged[condition] = np.mean([[r[q] for q in qids] for r in runs], axis=0)
             row[condition] = float(averaged[condition].mean())
-        if "optical" in averaged and "translate_retrieve" in averaged:
-            a, b = averaged["optical"], averaged["translate_retrieve"]
-            row["gain_over_mt_percent"] = float(relative_change(a, b))
-            row["gain_ci95"] = list(bootstrap_relative_ci(a, b, n_resamples=2000))
-            row["p_value"] = paired_randomization_test(a, b, n_resamples=2000)
+        for suffix in ["", *(f"+{s}" for s in SUFFIX.values())]:
+            a, b = averaged.get("optical" + suffix), averaged.get("translate_retrieve" + suffix)
+            if a is None or b is None:
+                continue
+            row[f"gain_over_mt_percent{suffix}"] = float(relative_change(a, b))
+            row[f"gain_ci95{suffix}"] = list(bootstrap_relative_ci(a, b, n_resamples=2000))
+            row[f"p_value{suffix}"] = paired_randomization_test(a, b, n_resamples=2000)
         rows.append(row)
     return rows

@@ -36,7 +36,8 @@ def test_smoke_run_measures_every_condition_from_bitext_only(tmp_path: Path, mon
     ctx = RunContext(experiment=exp.name, scale="smoke", config=config, seeds=[0], work_dir=tmp_path)
     out = experiment.run(ctx)
     conditions = {m.condition for m in out.measurements}
-    assert conditions == set(exp.conditions)
+    # every condition under the primary (pooled) scoring and again under MaxSim
+    assert conditions == set(exp.conditions) | {f"{c}+maxsim" for c in exp.conditions}
     assert all(m.metric == "AP" and 0 <= m.value <= 1 and m.per_query for m in out.measurements)
     task = experiment.build_tasks(config, ctx)[0]
     assert len(seen) == 2  # optical and sentence_distill, trained on the task's bitext and nothing else
