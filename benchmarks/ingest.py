@@ -4,7 +4,9 @@
 
 Each variant changes the title, rewords some rows, moves the numbers and adds rows of its own, so the
 deduplicator sees both repeats and genuinely new claims. Timed once through the library (parse, merge, save)
-and once through the `claimcheck ingest` command (a fresh process, imports included).
+and once through the `claimcheck ingest` command (a fresh process, imports included). A second table times
+writing that registry with libyaml's YAML emitter (what saving uses) against PyYAML's pure-Python one (the
+fallback when PyYAML lacks libyaml).
 """
 
 from __future__ import annotations

@@ -244,3 +244,9 @@ def test_rows_of_one_report_never_merge_but_a_repeated_row_does() -> None:
     assert [dedup.add(f, None, "report-a") for f in feats] == [0, 1, 1]
     assert dedup.add(feats[1], None, "report-b") == 1  # another report's same text: the same claim
     assert dedup.add(features(BITEXT_002, False, "OPTICAL"), None, None) == 1
+
+
+def test_the_rule_is_symmetric() -> None:
+    texts = [t for pair in STATEMENT_MERGES + STATEMENT_APART + GUARDS + MERGE + KEEP_APART for t in pair] + COCO
+    for a, b in itertools.combinations(dict.fromkeys(texts), 2):
+        assert same(a, b, "OPTICAL") == same(b, a, "OPTICAL"), (a, b)
