@@ -129,12 +129,16 @@ def ingest(
 @app.command("list")
 def list_claims(
     registry: RegistryOpt = DEFAULT_REGISTRY,
-    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array of the claims (full records).")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print a JSON array of the claims (full records, plus ticks_disagree).")
+    ] = False,
 ) -> None:
     """List the claims: id, kind, the reports' own ticks (✓/× per mention) and the linked replication."""
     reg = _load(registry)
     if as_json:
-        sys.stdout.write(json.dumps([c.model_dump(mode="json") for c in reg.claims], indent=2, ensure_ascii=False))
+        # ticks_disagree is derived from the mentions, spelled out so that readers of the JSON need not
+        records = [{**c.model_dump(mode="json"), "ticks_disagree": c.ticks_disagree} for c in reg.claims]
+        sys.stdout.write(json.dumps(records, indent=2, ensure_ascii=False))
         sys.stdout.write("\n")
         return
     table = Table(title=f"{len(reg.claims)} claims in {registry}")

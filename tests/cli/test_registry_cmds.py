@@ -134,3 +134,7 @@ def test_committed_registry_lists_through_the_real_entry_point() -> None:
     assert done.returncode == 0, done.stderr
     claims = json.loads(done.stdout)
     assert any(c["id"] == "coco-dr-base-ndcg10-bioasq-without-idro" for c in claims)
+    # the seeds' one disagreement: 001 ticks the bitext statement, 002 and 003 cross it
+    disagreeing = [c for c in claims if c["ticks_disagree"]]
+    assert [[m["tick"] for m in c["mentions"]] for c in disagreeing] == [[True, False, False]]
+    assert "bitext data" in disagreeing[0]["text"]
