@@ -30,6 +30,7 @@ from claimcheck.registry import (
     registry_schema,
     save_registry,
 )
+from claimcheck.sources.report_checks import check_report, examined_paper
 
 console = Console()
 err_console = Console(stderr=True)
@@ -194,6 +195,10 @@ def _claim_panels(claim: Claim, reg: ClaimRegistry) -> Group:
         parts.append(Panel(claim.replication.model_dump_json(indent=2, exclude_none=True), title="replication"))
     if claim.tolerance:
         parts.append(Panel(claim.tolerance.model_dump_json(indent=2), title="tolerance"))
+    mentioning = {m.report for m in claim.mentions}
+    reports = [r for r in reg.reports if r.id in mentioning]
+    if reports:
+        parts.append(_checks_table(reports, reg))
     return Group(*parts)
 
 
@@ -228,8 +233,23 @@ def _report_panels(report: Report, reg: ClaimRegistry) -> Group:
     parts: list[object] = [Panel(head, title=report.id)]
     if report.abstract:
         parts.append(Panel(report.abstract, title="abstract"))
-    parts.append(claims)
+    parts.extend([claims, _checks_table([report], reg)])
     return Group(*parts)
+
+
+_CHECK_MARK = {True: "[green]ok[/green]", False: "[bold red]flagged[/bold red]", None: "[dim]n/a[/dim]"}
+
+
+def _checks_table(reports: list[Report], reg: ClaimRegistry) -> Table:
+    """The report checks (topic drift, references, methodology figures) of each report, against its source."""
+    table = Table(title="report checks (the report against itself and its examined paper)")
+    for col in ("report", "check", "result", "detail"):
+        table.add_column(col, overflow="fold")
+    for report in reports:
+        paper = examined_paper(report, reg.claims)
+        for check in check_report(report, reg.claims, paper):
+            table.add_row(report.id, check.name, _CHECK_MARK[check.ok], check.detail)
+    return table
 
 
 @app.command()

@@ -117,7 +117,7 @@ def _reference_checks(report: Report, claims: list[Claim]) -> list[ReportCheck]:
     checks = [
         ReportCheck(
             name="references-cached",
-            ok=not missing,
+            ok=None if missing else True,  # absent from the cache is unknown, not a fault of the report
             detail=f"not in the cache: {', '.join(missing)} (run `claimcheck sources fetch`)"
             if missing
             else f"all {len(metas)} references resolved",
