@@ -28,16 +28,23 @@ METRIC = "nDCG@10"
 # --------------------------------------------------------------------------------------------------- data
 
 
-def subsample(ds: Dataset, max_queries: int | None, max_docs: int | None, seed: int = 0) -> Dataset:
-    """A smaller collection that keeps relevance exact for the queries kept: queries are taken in a seeded
-    order while their relevant documents fit in half the document budget; the rest is random other documents.
-    The same subsample (seed 0) serves every condition and seed, so per-query scores pair up."""
+def subsample(
+    ds: Dataset, max_queries: int | None, max_docs: int | None, max_rel_per_query: int = 3, seed: int = 0
+) -> Dataset:
+    """A sub-collection for cheap evaluation, the same for every condition and seed (so per-query scores pair).
+
+    Queries are taken in a seeded order; each brings up to `max_rel_per_query` of its relevant documents while
+    they fit in 60% of `max_docs`; the rest of the budget is random other documents. Relevance judgments are
+    restricted to the kept documents: collections like CISI (about 40 relevant documents per query) would
+    otherwise leave room for only a handful of queries. Every condition is scored on the same sub-collection,
+    so differences between conditions stay comparable; absolute values are not those of the full collection.
+    """
     from claimcheck.retrieval.data import Dataset
 
     if max_queries is None and max_docs is None:
         return ds
     rng = random.Random(f"{ds.name}-{seed}")
-    judged = [q for q in ds.queries if any(r > 0 and d in ds.corpus for d, r in ds.qrels.get(q, {}).items())]
+    judged = sorted(q for q in ds.queries if any(r > 0 and d in ds.corpus for d, r in ds.qrels.get(q, {}).items()))
     rng.shuffle(judged)
     doc_budget = max_docs if max_docs is not None else len(ds.corpus)
     keep_q: list[str] = []
@@ -45,12 +52,14 @@ def subsample(ds: Dataset, max_queries: int | None, max_docs: int | None, seed: 
     for q in judged:
         if max_queries is not None and len(keep_q) >= max_queries:
             break
-        rel = [d for d, r in ds.qrels[q].items() if r > 0 and d in ds.corpus]
-        if len(keep_d) + len([d for d in rel if d not in keep_d]) > doc_budget // 2:
+        rel = sorted(d for d, r in ds.qrels[q].items() if r > 0 and d in ds.corpus)
+        rng.shuffle(rel)
+        new = [d for d in rel[:max_rel_per_query] if d not in keep_d]
+        if len(keep_d) + len(new) > int(0.6 * doc_budget):
             continue
         keep_q.append(q)
-        keep_d.update(dict.fromkeys(rel))
-    others = [d for d in ds.corpus if d not in keep_d]
+        keep_d.update(dict.fromkeys(new))
+    others = sorted(d for d in ds.corpus if d not in keep_d)
     rng.shuffle(others)
     keep_d.update(dict.fromkeys(others[: max(0, doc_budget - len(keep_d))]))
     corpus = {d: ds.corpus[d] for d in ds.corpus if d in keep_d}
@@ -80,9 +89,14 @@ def load_data(ctx: RunContext) -> tuple[Dataset, dict[str, Dataset], list[str]]:
         }
         coco = [d["text"] for t in targets.values() for d in t.corpus.values()]
         return source, targets, coco
-    source = subsample(_load(cfg["source"], cfg["source_split"], ctx), cfg["train_max_queries"], cfg["train_max_docs"])
+    source = subsample(
+        _load(cfg["source"], cfg["source_split"], ctx), cfg["train_max_queries"], cfg["train_max_docs"], 1_000
+    )
     full_targets = {name: _load(name, "test", ctx) for name in cfg["targets"]}
-    targets = {n: subsample(ds, cfg["eval_max_queries"], cfg["eval_max_docs"]) for n, ds in full_targets.items()}
+    rel_cap = cfg.get("eval_max_rel_per_query", 3)
+    targets = {
+        n: subsample(ds, cfg["eval_max_queries"], cfg["eval_max_docs"], rel_cap) for n, ds in full_targets.items()
+    }
     # COCO reads whole target corpora (not the evaluation subsample): the method's premise is access to them.
     coco_sets = [full_targets.get(n) or _load(n, "test", ctx) for n in cfg["coco_corpora"]]
     coco = [(d["title"] + " " + d["text"]).strip() for ds in coco_sets for d in ds.corpus.values()]

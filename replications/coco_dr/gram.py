@@ -211,8 +211,8 @@ class GroupGradRecorder:
             block = self._module_group_grads(name, token_scale_of_row, group_of_row, present)
             if distributed:
                 dist.all_reduce(block)
-            block = block.double().cpu()
-            gram_present += block @ block.T
+            # float32 products over D (relative error ~1e-7 per term), summed over modules in float64
+            gram_present += (block @ block.T).double().cpu()
         out = torch.zeros(k, k, dtype=torch.float64)
         out[present[:, None], present[None, :]] = gram_present
         return out
