@@ -3,7 +3,7 @@
 Both steps run one image pass and one text pass through the same tiny CLIP (the proxy's size unless told
 otherwise); GCL's fused embedding reuses those outputs, so only the 3N×3N loss is extra. Steps alternate
 CL/GCL so machine load hits both alike; the median of each is compared. Acceptance: GCL/CL ≤ 1.15.
-Run: `python benchmarks/gcl.py [--batch 128 --steps 30 --hidden 64 --layers 2]`.
+Run: `python benchmarks/gcl.py [--batch 64 --steps 30 --hidden 64 --layers 2 --image-size 32 --threads 1]`.
 """
 
 from __future__ import annotations
@@ -16,11 +16,12 @@ import time
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--batch", type=int, default=128)
+    parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--steps", type=int, default=30, help="timed steps per loss")
     parser.add_argument("--hidden", type=int, default=64)
     parser.add_argument("--layers", type=int, default=2)
-    parser.add_argument("--image-size", type=int, default=48)
+    parser.add_argument("--image-size", type=int, default=32)
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (the proxy trains on one)")
     args = parser.parse_args()
 
     import numpy as np
@@ -32,6 +33,7 @@ def main() -> None:
     from replications.gcl.train import prepare_pairs, training_step
     from replications.gcl.world import World, WorldConfig, vocabulary
 
+    torch.set_num_threads(args.threads)
     spec = TinyClipSpec(hidden=args.hidden, layers=args.layers, image_size=args.image_size)
     with tempfile.TemporaryDirectory() as tmp:
         encoder = load_dual_encoder(write_tiny_checkpoint(tmp, vocabulary(), spec))

@@ -51,6 +51,8 @@ def directional_infonce(
 
     if not pairs:
         raise ValueError("need at least one (anchor, positive) modality pair")
+    if candidates not in ("all", "positive_modality"):
+        raise ValueError(f"unknown candidates option {candidates!r}")
     used = [m for m in MODALITIES if any(m in pair for pair in pairs)]
     missing = [m for m in used if m not in embeddings]
     if missing:
@@ -59,26 +61,26 @@ def directional_infonce(
     offset = {m: k * n for k, m in enumerate(used)}
     stacked = torch.cat([embeddings[m] for m in used], dim=0)  # (M*N, d)
     logits = stacked @ stacked.T / temperature  # (M*N, M*N)
-    rows = torch.arange(n, device=stacked.device)
-
-    terms = []
-    for anchor, positive in pairs:
-        block = logits[offset[anchor] : offset[anchor] + n]  # anchors of modality `anchor`, all candidates
-        if candidates == "positive_modality":
-            # only sample j's positive is of this modality: nothing of sample j to exclude or mask
-            terms.append(torch.nn.functional.cross_entropy(block[:, offset[positive] : offset[positive] + n], rows))
-            continue
-        if candidates != "all":
-            raise ValueError(f"unknown candidates option {candidates!r}")
-        excluded = torch.zeros_like(block, dtype=torch.bool)
-        excluded[rows, offset[anchor] + rows] = True  # the anchor itself
-        if mask_same_sample:
-            for other in used:
-                if other not in (anchor, positive):
-                    excluded[rows, offset[other] + rows] = True
-        block = block.masked_fill(excluded, float("-inf"))
-        terms.append(torch.nn.functional.cross_entropy(block, offset[positive] + rows))
-    return torch.stack(terms).mean()
+    device = stacked.device
+    j = torch.arange(n, device=device)
+    # All terms in one cross-entropy: row p*N + j is term p's anchor j. Every term has N rows, so the mean over
+    # rows is the mean over terms of each term's mean over anchors.
+    rows = torch.cat([offset[a] + j for a, _ in pairs])
+    if candidates == "positive_modality":
+        # only sample j's positive is of the positive's modality: nothing of sample j to exclude or mask
+        cols = torch.stack([offset[b] + j for _, b in pairs]).repeat_interleave(n, dim=0)  # (P*N, N)
+        return torch.nn.functional.cross_entropy(logits[rows[:, None], cols], j.repeat(len(pairs)))
+    block = logits[rows]  # (P*N, M*N)
+    excluded_rows, excluded_cols = [], []
+    for p, (a, b) in enumerate(pairs):
+        drop = [m for m in used if m not in (a, b)] if mask_same_sample else []
+        for m in [a, *drop]:  # the anchor itself, and optionally sample j's other non-positive embeddings
+            excluded_rows.append(p * n + j)
+            excluded_cols.append(offset[m] + j)
+    excluded = torch.zeros_like(block, dtype=torch.bool)
+    excluded[torch.cat(excluded_rows), torch.cat(excluded_cols)] = True
+    targets = torch.cat([offset[b] + j for _, b in pairs])
+    return torch.nn.functional.cross_entropy(block.masked_fill(excluded, float("-inf")), targets)
 
 
 def gcl_loss(
