@@ -21,7 +21,9 @@ bumps it):
           "evidence": EvidenceResult or null          # the source-evidence verdict, when the evidence step ran
       }],
       "runs": [{key, experiment, scale, status, error, reused, seconds, wall_time_s, peak_memory_mb,
-                started_at, config, seeds, claim_ids, fingerprints, imported_from, provenance}]
+                started_at, config, seeds, claim_ids, fingerprints, imported_from, provenance}],
+      "reports": [{id, title, file,                    # the reports that mention the claims shown
+                   "checks": [{name, ok (true passes, false flagged, null cannot judge here), detail}]}]
     }
 """
 
@@ -39,6 +41,7 @@ from pydantic import Field, ValidationError
 
 from claimcheck.home import evidence_dir, read_model
 from claimcheck.models import Claim, ClaimRegistry, ClaimResult, EvidenceResult, Provenance, Record, RunRecord, Verdict
+from claimcheck.sources.report_checks import ReportCheck, check_report, examined_paper
 
 SCHEMA = "claimcheck.verify/1"
 
@@ -89,6 +92,13 @@ class RunSummary(Record):
     provenance: Provenance
 
 
+class ReportEntry(Record):
+    id: str
+    title: str
+    file: str
+    checks: list[ReportCheck]
+
+
 class VerifyExport(Record):
     """The versioned JSON document `--json` writes (see the module docstring)."""
 
@@ -102,6 +112,7 @@ class VerifyExport(Record):
     counts: dict[str, int]
     claims: list[ClaimEntry]
     runs: list[RunSummary] = Field(default_factory=list)
+    reports: list[ReportEntry] = Field(default_factory=list)
 
     def to_json(self) -> str:
         return self.model_dump_json(indent=2, by_alias=True) + "\n"
@@ -189,7 +200,27 @@ def build_export(
         counts=count_verdicts(results),
         claims=entries,
         runs=list(runs),
+        reports=report_entries(registry, {r.claim_id for r in results}),
     )
+
+
+def report_entries(registry: ClaimRegistry, claim_ids: set[str]) -> list[ReportEntry]:
+    """The report checks of every report that mentions one of `claim_ids`."""
+    mentioned = {m.report for c in registry.claims if c.id in claim_ids for m in c.mentions}
+    return [
+        ReportEntry(
+            id=report.id,
+            title=report.title,
+            file=report.file,
+            checks=check_report(report, registry.claims, examined_paper(report, registry.claims)),
+        )
+        for report in registry.reports
+        if report.id in mentioned
+    ]
+
+
+def flagged_checks(export: VerifyExport) -> list[tuple[ReportEntry, ReportCheck]]:
+    return [(entry, check) for entry in export.reports for check in entry.checks if check.ok is False]
 
 
 # --------------------------------------------------------------------------------------------------- cells
@@ -262,6 +293,14 @@ def render_table(export: VerifyExport, console: Any = None) -> None:
         )
     console.print(table)
     console.print(summary_line(export.counts))
+    flagged = flagged_checks(export)
+    if flagged:
+        checks = Table(title="report checks flagged (`claimcheck show <report id>` for all)")
+        for name in ("report", "check", "detail"):
+            checks.add_column(name, overflow="fold")
+        for entry, check in flagged:
+            checks.add_row(f"{entry.id}\n{entry.file}", Text(check.name, style="bold red"), check.detail)
+        console.print(checks)
 
 
 # --------------------------------------------------------------------------------------------------- markdown
@@ -292,6 +331,10 @@ def to_markdown(export: VerifyExport) -> str:
             f"| {r.scale or ''} | {r.verdict.value} | {e.evidence.verdict.value if e.evidence else ''} "
             f"| {format_time(r)} | {_md(reason)} |"
         )
+    flagged = flagged_checks(export)
+    if flagged:
+        lines += ["", "## Report checks flagged", "", "| report | check | detail |", "|---|---|---|"]
+        lines += [f"| {_md(e.id)} ({_md(e.file)}) | {c.name} | {_md(c.detail)} |" for e, c in flagged]
     if export.runs:
         lines += ["", "## Runs", "", "| experiment | scale | status | wall time | peak memory | git commit | key |"]
         lines.append("|---|---|---|---|---|---|---|")
@@ -400,6 +443,17 @@ def to_html(export: VerifyExport) -> str:
             f"<td>{esc(r.reason)}{command}</td>"
             "</tr>"
         )
+    flagged = "".join(
+        f"<tr><td><b>{esc(e.id)}</b><div class='text'>{esc(e.file)}</div></td><td>{esc(c.name)}</td>"
+        f"<td>{esc(c.detail)}</td></tr>"
+        for e, c in flagged_checks(export)
+    )
+    checks = (
+        "<h2>Report checks flagged</h2><table><thead><tr><th>report</th><th>check</th><th>detail</th></tr></thead>"
+        f"<tbody>{flagged}</tbody></table>"
+        if flagged
+        else ""
+    )
     head = "".join(
         f"<th>{h}</th>"
         for h in ("claim", "claimed", "measured ± interval", "scale", "verdict", "evidence", "time", "reason")
@@ -413,5 +467,5 @@ def to_html(export: VerifyExport) -> str:
         f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
         "<p class='text'>Plots: dashed line = claimed value, green band = tolerance, point and whiskers = measured "
         "value and its 95% interval; for effects without a claimed size, the solid line is zero and the blue "
-        "region the claimed side.</p></body></html>\n"
+        f"region the claimed side.</p>{checks}</body></html>\n"
     )

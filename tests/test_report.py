@@ -51,3 +51,32 @@ def test_evidence_is_read_when_present_and_valid() -> None:
     assert export.claims[0].evidence.verdict == EvidenceVerdict.SUPPORTED
     assert export.counts["not-run"] == 1 and sum(export.counts.values()) == 1
     assert "uses \\| pipes" in to_markdown(export) and "| supported |" in to_markdown(export)
+
+
+def test_flagged_report_checks_reach_every_rendering() -> None:
+    from claimcheck.models import Claim, ClaimRegistry, ClaimResult, Mention, Report, Verdict
+    from claimcheck.report import build_export, render_table, to_html, to_markdown
+
+    drifting = Report(
+        id="r1",
+        kind="synthesis",
+        file="r1.txt",
+        layout="plain",
+        title="t",
+        examined_paper="COCO-DR: Combating Distribution Shifts in Zero-Shot Dense Retrieval",
+        research_question="Does it improve text-to-image retrieval on Flickr30k?",
+    )
+    claim = Claim(id="c1", text="a claim", mentions=[Mention(report="r1", text="a claim")])
+    registry = ClaimRegistry(reports=[drifting], claims=[claim])
+    result = ClaimResult(claim_id="c1", verdict=Verdict.NOT_RUN, reason="no executable replication applies")
+    export = build_export(registry, [result], command="report", registry_path="claims.yaml")
+    drift = next(c for c in export.reports[0].checks if c.name == "topic-drift")
+    assert drift.ok is False
+    assert "topic-drift" in to_markdown(export) and "topic-drift" in to_html(export)
+    from io import StringIO
+
+    from rich.console import Console
+
+    buffer = StringIO()
+    render_table(export, Console(file=buffer, width=200))
+    assert "topic-drift" in buffer.getvalue()

@@ -52,7 +52,7 @@ def test_smoke_verify_json_every_claim_accounted_and_cache(tmp_path: Path, monke
             raw = json.loads(out.read_text())
             assert raw["schema"] == SCHEMA == "claimcheck.verify/1"
             assert set(raw) == {"schema", "generated_at", "command", "registry", "scale", "cache", "seconds", "counts",
-                                "claims", "runs"}  # fmt: skip
+                                "claims", "runs", "reports"}  # fmt: skip
             assert set(raw["claims"][0]) == {"id", "text", "claimed", "result", "evidence"}
             assert {c.id for c in export.claims} == {c.id for c in ef.registry().claims}
             assert sum(export.counts.values()) == len(export.claims)
