@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import random
+import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -178,10 +179,14 @@ def run_ablation(ctx: RunContext) -> ExperimentOutput:
     total = len(ctx.seeds) * (cfg["coco"]["steps"] + n_ft * ft_steps)
     ctx.step(f"COCO-DR ablation ({len(ctx.seeds)} seeds)", total=float(total))
 
+    started = time.perf_counter()
+
     def timed(key: str, fn, *args, **kwargs):
         start = time.perf_counter()
         result = fn(*args, **kwargs)
         timings[key] = timings.get(key, 0.0) + time.perf_counter() - start
+        # one line per phase on stderr: a multi-minute CPU run should say where it is even without a live bar
+        print(f"[coco_dr] {key} done at {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
         return result
 
     if "untrained" in conditions:
