@@ -79,6 +79,12 @@ def build_tasks(cfg: dict[str, Any], ctx: RunContext) -> list[Task]:
     return tasks
 
 
+def index_key(scoring: str, corpus: dict[str, dict]) -> tuple[str, int]:
+    """Candidate sets are shared by content, not by ids: every MAFAND language numbers its test sentences d0, d1,
+    ... so ids alone would hand one language's English index to another."""
+    return scoring, hash(tuple((docid, doc.get("title", ""), doc.get("text", "")) for docid, doc in corpus.items()))
+
+
 def choose_threads(setting: int | str) -> int:
     """`"auto"`: every core when the machine is idle, one thread when it is busy. On an oversubscribed CPU a
     second intra-op thread mostly waits at barriers for a descheduled partner: measured here, tiny-model steps
@@ -131,7 +137,7 @@ def run(ctx: RunContext) -> ExperimentOutput:
         extra: f"+{SUFFIX[extra]}" for extra in cfg.get("extra_scorings", []) if extra != scoring
     }
     timings: dict[str, float] = {}
-    indexes: dict[tuple[str, ...], DocumentIndex] = {}
+    indexes: dict[tuple[str, int], DocumentIndex] = {}
     fixed: dict[str, dict[str, dict[str, float]]] = {}  # dataset → condition → per-query AP
     partial = ctx.work_dir / "partial.jsonl"  # measurements as they come, for runs cut short
     ctx.work_dir.mkdir(parents=True, exist_ok=True)
@@ -145,7 +151,7 @@ def run(ctx: RunContext) -> ExperimentOutput:
         """{suffix: per-query AP} for every scoring; English candidates indexed once per scoring."""
         results = {}
         for name, suffix in scorings.items():
-            key = (name, *task.corpus)
+            key = index_key(name, task.corpus)
             if key not in indexes:
                 indexes[key] = DocumentIndex(teacher, tokenizer, task.corpus, name, max_length)
             results[suffix] = indexes[key].evaluate(model, tokenizer, queries, task.qrels)

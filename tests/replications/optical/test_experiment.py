@@ -62,3 +62,13 @@ def test_late_interaction_scores_are_maxsim() -> None:
         for j in range(5):
             expected = sum(max(float(q[i, a] @ d[j, b]) for b in range(4) if dm[j, b]) for a in range(3) if qm[i, a])
             assert float(scores[i, j]) == pytest.approx(expected, abs=1e-5)
+
+
+def test_candidate_indexes_are_shared_by_content_not_by_ids() -> None:
+    from replications.optical.experiment import index_key
+
+    swa = {"d0": {"title": "", "text": "the president spoke"}}
+    yor = {"d0": {"title": "", "text": "rain fell in Lagos"}}
+    assert index_key("pooled", swa) != index_key("pooled", yor)
+    assert index_key("pooled", swa) == index_key("pooled", {"d0": dict(swa["d0"])})
+    assert index_key("pooled", swa) != index_key("late_interaction", swa)
