@@ -167,6 +167,10 @@ class Claim(Record):
     mentions: list[Mention] = Field(default_factory=list)
     replication: Replication | None = None
     tolerance: Tolerance | None = None
+    implementation_tests: list[str] = Field(
+        default_factory=list,
+        description="pytest node ids that show a method claim true of our implementation (nothing to measure)",
+    )
     notes: str | None = None
 
     @property

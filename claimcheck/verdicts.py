@@ -407,7 +407,8 @@ def judge(claim: Claim, record: RunRecord | None, command: str | None = None) ->
     """
     rep = claim.replication
     if rep is None:
-        return not_run(claim, NO_REPLICATION)
+        tests = "; the implementation is checked by " + ", ".join(claim.implementation_tests)
+        return not_run(claim, NO_REPLICATION + (tests if claim.implementation_tests else ""))
     if record is None:
         return not_run(claim, "no run record", command)
     if record.status == "error":

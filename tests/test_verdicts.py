@@ -242,3 +242,13 @@ def test_judge_nan_and_failed_runs_are_errors() -> None:
     assert result.verdict == Verdict.ERROR and result.reason == "boom"
     missing = judge(effect_claim(EFFECT.model_copy(update={"baseline": "absent"})), record(measurements(0.05, [0])))
     assert missing.verdict == Verdict.ERROR and "absent" in missing.reason
+
+
+def test_method_claim_names_the_tests_that_check_the_implementation() -> None:
+    from claimcheck.models import Claim
+    from claimcheck.verdicts import NO_REPLICATION, judge
+
+    claim = Claim(id="m", text="the loss is a Frobenius inner product", implementation_tests=["tests/x.py::test_y"])
+    result = judge(claim, None)
+    assert result.verdict == "not-run"
+    assert result.reason.startswith(NO_REPLICATION) and "tests/x.py::test_y" in result.reason

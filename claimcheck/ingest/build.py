@@ -1,8 +1,9 @@
 """Fold parsed reports into a registry: deduplicate mentions into claims, keep what hands and later stages added.
 
 Ingest owns a claim's `text`, `truncated`, `kind`, `sources`, `quantity` and `mentions`; everything else
-(`replication`, `tolerance`, `notes`, `completed_text`) belongs to people and later stages and survives
-re-ingest. Claims added by hand (no mentions) survive too. Re-ingesting a report replaces its mentions.
+(`replication`, `tolerance`, `implementation_tests`, `notes`, `completed_text`) belongs to people and later
+stages and survives re-ingest. Claims added by hand (no mentions) survive too. Re-ingesting a report replaces
+its mentions.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from claimcheck.ingest.parsed import ParsedReport, is_truncated
 from claimcheck.ingest.quantities import extract_quantity, has_measurement
 from claimcheck.models import Claim, ClaimRegistry, Mention, Quantity, Report, SourceRef
 
-HAND_FIELDS = ("replication", "tolerance", "notes", "completed_text")
+HAND_FIELDS = ("replication", "tolerance", "implementation_tests", "notes", "completed_text")
 
 
 @dataclass
@@ -155,7 +156,7 @@ def ingest_reports(registry: ClaimRegistry, parsed: list[ParsedReport]) -> tuple
             claims.append(updated[c.id])
         elif not c.mentions:
             claims.append(c)
-        elif any(getattr(c, f) is not None for f in HAND_FIELDS):
+        elif any(getattr(c, f) for f in HAND_FIELDS):
             claims.append(c.model_copy(update={"mentions": []}))
             summary.warnings.append(f"claim {c.id}: no report mentions it any more; kept for its hand-added fields")
     bases = [(claim_id(canonical.text, quantity), canonical.text) for _, canonical, quantity in fresh]
