@@ -23,7 +23,7 @@ def _synthetic_train(n_queries: int, doc_words: int, seed: int):
     from claimcheck.retrieval.data import Dataset
 
     rng = random.Random(seed)
-    words = [w for w in "the of and to in is was for on that with as by at from this be are an which or".split()]
+    words = "the of and to in is was for on that with as by at from this be are an which or".split()  # noqa: SIM905
     words += [f"term{i}" for i in range(300)]
     corpus = {f"d{i}": {"title": "", "text": " ".join(rng.choices(words, k=doc_words))} for i in range(4 * n_queries)}
     queries = {f"q{i}": " ".join(rng.choices(words, k=12)) for i in range(n_queries)}
@@ -85,7 +85,8 @@ def main() -> None:
         diff = float((trainers[loop_name].h - trainers[ours_name].h).abs().max())
         max_diff = max(max_diff, diff)
     erm = statistics.median(times["ERM"])
-    table = Table(title=f"iDRO step cost: MiniLM-L6, batch {args.batch}, docs {args.doc_tokens} tokens, K {args.groups}")
+    title = f"iDRO step cost: MiniLM-L6, batch {args.batch}, docs {args.doc_tokens} tokens, K {args.groups}"
+    table = Table(title=title)
     table.add_column("method")
     table.add_column("median step (s)", justify="right")
     table.add_column("× ERM", justify="right")
