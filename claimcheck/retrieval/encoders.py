@@ -137,7 +137,11 @@ Precision = Literal["fp32", "bf16", "int8", "fast"]
 
 
 def fast_precision(device: str = "cpu") -> Precision:
-    """bf16 where the hardware computes in it natively (CUDA, oneDNN bf16 CPUs), else int8 (AVX2 CPUs)."""
+    """bf16 where the hardware computes in it natively (CUDA, oneDNN bf16 CPUs), else int8 (AVX2 CPUs).
+
+    int8 is not accuracy-neutral: all-MiniLM-L6-v2 on SciFact lost 0.016 nDCG@10 (benchmarks/encode.py), so
+    evaluations that check a published number use fp32.
+    """
     import torch
 
     if str(device).startswith("cuda"):
