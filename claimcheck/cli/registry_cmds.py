@@ -143,18 +143,22 @@ def list_claims(
         sys.stdout.write("\n")
         return
     table = Table(title=f"{len(reg.claims)} claims in {registry}")
-    table.add_column("id", no_wrap=True)  # ids are copied into `show`: never wrapped
+    # On a narrow terminal the replication goes under the id and the text is left out: squeezed columns would
+    # be a stack of single letters. Ids are copied into `show`, so they never wrap.
+    wide = console.width >= 120
+    table.add_column("id" if wide else "id / replication", no_wrap=True)
     table.add_column("kind", no_wrap=True)
     table.add_column("ticks", no_wrap=True)
-    table.add_column("replication", overflow="fold")
-    wide = console.width >= 120  # on a narrow terminal the text would be a column of single words
     if wide:
+        table.add_column("replication", no_wrap=True)
         table.add_column("text", overflow="fold", ratio=1)
     for c in reg.claims:
-        row = [c.id, c.kind, ticks(c), c.replication.experiment if c.replication else ""]
+        experiment = c.replication.experiment if c.replication else ""
         if wide:
-            row.append(c.text + (" [dim]…(cut)[/dim]" if c.truncated else ""))
-        table.add_row(*row)
+            text = c.text + (" [dim]…(cut)[/dim]" if c.truncated else "")
+            table.add_row(c.id, c.kind, ticks(c), experiment, text)
+        else:
+            table.add_row(c.id + (f"\n[dim]→ {experiment}[/dim]" if experiment else ""), c.kind, ticks(c))
     console.print(table)
 
 
