@@ -603,7 +603,9 @@ def standalone_main(package: str, argv: Sequence[str] | None = None) -> int:
     """
     import argparse
 
-    experiments = {n: e for n, e in load_all().items() if package in (replication_package(e), e.fn.__module__)}
+    mine = [e for e in load_all().values() if package in (replication_package(e), e.fn.__module__)]
+    # both `coco_dr.idro_ablation` and, within its package, plain `idro_ablation` name an experiment
+    experiments = {name: e for e in mine for name in (e.name, e.name.rpartition(".")[2])}
     parser = argparse.ArgumentParser(prog=f"python -m {package}", description=f"Run an experiment of {package}.")
     parser.add_argument("experiment", choices=sorted(experiments) or None)
     parser.add_argument("--scale", choices=SCALES, default="smoke")
