@@ -141,7 +141,9 @@ class Replication(Record):
     """Link from a claim to a registered experiment. Named, never imported from a path read here."""
 
     experiment: str = Field(description="registered experiment name, e.g. coco_dr.idro_ablation")
-    params: dict[str, Any] = Field(default_factory=dict, description="overrides of the experiment config")
+    params: dict[str, Any] = Field(
+        default_factory=dict, description="overrides of the experiment config at the claim's own scale"
+    )
     scale: Scale = Field(default="full", description="the claim's own scale: where a value verdict is possible")
     value: ValueTarget | None = None
     effect: EffectTarget | None = None

@@ -27,7 +27,17 @@ from rich.markup import escape
 
 from claimcheck.experiments import Experiment, Requirements, RunContext, load_all
 from claimcheck.home import data_dirs, subdir
-from claimcheck.models import SCALES, Claim, ClaimRegistry, ClaimResult, ExperimentOutput, RunRecord, Scale, Verdict
+from claimcheck.models import (
+    SCALES,
+    Claim,
+    ClaimRegistry,
+    ClaimResult,
+    ExperimentOutput,
+    Replication,
+    RunRecord,
+    Scale,
+    Verdict,
+)
 from claimcheck.provenance import collect as collect_provenance
 from claimcheck.provenance import peak_memory_mb, reset_peak_memory
 from claimcheck.results import CacheMode, RecordStore, canonical_json, code_version, run_key
@@ -131,6 +141,12 @@ def standalone_command(experiment: Experiment, scale: Scale, params: dict[str, A
     pairs = [f"{k}={json.dumps(v, separators=(',', ':'))}" for k, v in sorted(params.items())]
     args = "".join(f" --param {shlex.quote(pair)}" for pair in pairs)
     return f"{prefix} {package} {experiment.name} --scale {scale}{args}"
+
+
+def claim_config(experiment: Experiment, scale: Scale, rep: Replication) -> dict[str, Any]:
+    """The config a claim runs with at `scale`: its `params` describe the paper-scale setting (a hub checkpoint, an
+    official dataset), so they apply at the claim's own scale only; smoke and proxy keep their stand-ins."""
+    return experiment.config_for(scale, rep.params if scale == rep.scale else None)
 
 
 def command_for(claim: Claim, experiment: Experiment | None, registry_path: str | Path) -> str:
@@ -246,7 +262,7 @@ def make_plan(
             plan.result = not_run(claim, why, plan.command)
             continue
         try:
-            config = exp.config_for(chosen, rep.params)
+            config = claim_config(exp, chosen, rep)
         except KeyError as exc:
             plan.result = ClaimResult(
                 claim_id=claim.id, verdict=Verdict.ERROR, experiment=exp.name, scale=chosen, reason=str(exc.args[0])
@@ -501,7 +517,7 @@ def stored_record(
         if scale not in experiment.scales:
             continue
         try:
-            config = canonical_json(experiment.config_for(scale, rep.params))
+            config = canonical_json(claim_config(experiment, scale, rep))
         except KeyError:
             continue
         matching = [

@@ -197,7 +197,9 @@ def interrupted(ctx: RunContext) -> ExperimentOutput:
 def test_failed_and_nan_runs_are_errors_and_failed_runs_rerun() -> None:
     def claim(cid: str, **params) -> Claim:
         target = EffectTarget(condition="a", baseline="b", metric="AP", datasets=["d"])
-        return Claim(id=cid, text="t", replication=Replication(experiment=FAILING, params=params, effect=target))
+        # params apply at the claim's own scale only, so these claims are declared at the scale that runs
+        rep = Replication(experiment=FAILING, params=params, scale="proxy", effect=target)
+        return Claim(id=cid, text="t", replication=rep)
 
     reg = ClaimRegistry(claims=[claim("fails"), claim("nan", nan=True)])
     first = verify(reg, scale="proxy")
@@ -207,6 +209,17 @@ def test_failed_and_nan_runs_are_errors_and_failed_runs_rerun() -> None:
     again = verify(reg, scale="proxy")
     failed_run = next(r for r in again.runs if r.group.config == {})
     assert not failed_run.reused  # an error record is not a cache hit
+
+
+def test_claim_params_apply_at_the_claims_own_scale_only() -> None:
+    from claimcheck.verify import claim_config
+
+    exp = get_experiment(FAILING)
+    rep = Replication(experiment=FAILING, params={"nan": True}, scale="full", effect=EffectTarget(
+        condition="a", baseline="b", metric="AP", datasets=["d"]))  # fmt: skip
+    assert claim_config(exp, "proxy", rep) == exp.config_for("proxy")
+    if "full" in exp.scales:
+        assert claim_config(exp, "full", rep)["nan"] is True
 
 
 def test_interrupted_run_writes_nothing() -> None:
