@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -90,6 +90,17 @@ def write_model(path: str | Path, model: BaseModel) -> None:
 
 def read_model(path: str | Path, cls: type[M]) -> M:
     return cls.model_validate_json(Path(path).read_text(encoding="utf-8"))
+
+
+def read_model_or_none(path: str | Path, cls: type[M]) -> M | None:
+    """The record at `path`, or None when it is absent or unreadable (a damaged file is treated as missing)."""
+    path = Path(path)
+    if not path.is_file():
+        return None
+    try:
+        return read_model(path, cls)
+    except (ValidationError, ValueError, OSError):
+        return None
 
 
 def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:

@@ -37,9 +37,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field
 
-from claimcheck.home import evidence_dir, read_model
+from claimcheck.home import evidence_dir, read_model_or_none
 from claimcheck.models import Claim, ClaimRegistry, ClaimResult, EvidenceResult, Provenance, Record, RunRecord, Verdict
 from claimcheck.sources.report_checks import ReportCheck, check_report, examined_paper
 
@@ -123,13 +123,7 @@ class VerifyExport(Record):
 
 def load_evidence(claim_id: str) -> EvidenceResult | None:
     """The evidence step's verdict for a claim, if it wrote one (an unreadable file counts as absent)."""
-    path = evidence_dir() / f"{claim_id}.json"
-    if not path.is_file():
-        return None
-    try:
-        return read_model(path, EvidenceResult)
-    except (ValidationError, ValueError, OSError):
-        return None
+    return read_model_or_none(evidence_dir() / f"{claim_id}.json", EvidenceResult)
 
 
 def format_claimed(claim: Claim) -> str | None:

@@ -26,7 +26,7 @@ from pydantic import ValidationError
 
 from claimcheck import __version__
 from claimcheck.experiments import Experiment
-from claimcheck.home import read_model, records_dir, write_model
+from claimcheck.home import read_model, read_model_or_none, records_dir, write_model
 from claimcheck.models import RunRecord, Scale
 
 
@@ -120,13 +120,7 @@ class RecordStore:
         return self.root / f"{key}.json"
 
     def get(self, key: str) -> RunRecord | None:
-        path = self.path(key)
-        if not path.is_file():
-            return None
-        try:
-            return read_model(path, RunRecord)
-        except (ValidationError, ValueError, OSError):
-            return None
+        return read_model_or_none(self.path(key), RunRecord)
 
     def put(self, record: RunRecord) -> Path:
         path = self.path(record.key)
