@@ -8,6 +8,7 @@ difference between the plans. Run: `python benchmarks/ot.py [--pairs 256 --size 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -25,7 +26,9 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=32)
     parser.add_argument("--eps", type=float, default=0.1)
     parser.add_argument("--tol", type=float, default=1e-9)
-    parser.add_argument("--threads", type=int, default=1, help="torch threads for the batched side")
+    parser.add_argument(
+        "--threads", type=int, default=os.cpu_count() or 1, help="torch threads, batched side (default: all cores)"
+    )
     parser.add_argument("--repeats", type=int, default=3, help="best of this many timings for each side")
     args = parser.parse_args()
 
@@ -36,8 +39,8 @@ def main() -> None:
 
     from replications.optical.ot import sinkhorn
 
-    # One thread for both sides: POT's per-pair loop is single-threaded numpy, and on this shared 2-core machine
-    # a second torch thread only adds contention for tiny batched kernels.
+    # The batched solver may use every core; POT's pair-by-pair loop is single-threaded numpy and cannot. On a
+    # machine that other jobs keep busy, pass --threads 1: a second thread then only adds waiting.
     torch.set_num_threads(args.threads)
 
     rng = np.random.default_rng(0)
