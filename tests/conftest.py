@@ -17,18 +17,19 @@ def claimcheck_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
     return home
 
 
+def shared_dir(name: str, what: str) -> Path:
+    """../shared/<name>, or skip: the real collections and seed reports are not part of the repository."""
+    path = SHARED / name
+    if not path.is_dir():
+        pytest.skip(f"{what} not present at {path} (../shared/{name} beside the checkout)")
+    return path
+
+
 @pytest.fixture
 def shared_data() -> Path:
-    """../shared/data, or skip: the real collections are not part of the repository."""
-    path = SHARED / "data"
-    if not path.is_dir():
-        pytest.skip(f"real data not present at {path} (../shared/data beside the checkout)")
-    return path
+    return shared_dir("data", "real data")
 
 
 @pytest.fixture
 def seeds_dir() -> Path:
-    path = SHARED / "seeds"
-    if not path.is_dir():
-        pytest.skip(f"seed reports not present at {path} (../shared/seeds beside the checkout)")
-    return path
+    return shared_dir("seeds", "seed reports")
