@@ -74,11 +74,11 @@ def _sinkhorn_log(
     stops when its worst pair is below the threshold.
     """
     mask_a, mask_b = _masks(a, b)
-    pair_mask = mask_a[:, :, None] & mask_b[:, None, :]
+    padded = not bool(mask_a.all() and mask_b.all())
+    pair_mask = mask_a[:, :, None] & mask_b[:, None, :] if padded else None
     log_a, log_b = _safe_log(a, mask_a), _safe_log(b, mask_b)
     scaled = cost * (-1.0 / eps)
     inf = float("-inf")
-    padded = not bool(mask_a.all() and mask_b.all())
     zeros_a, zeros_b = torch.zeros_like(a), torch.zeros_like(b)
     ones_a, ones_b = torch.ones_like(a), torch.ones_like(b)
 
@@ -106,8 +106,9 @@ def _sinkhorn_log(
 
     def marginal_error(col: torch.Tensor, sv: torch.Tensor) -> float:
         # L2 norm of the column-marginal violation of diag(su) K̃ diag(sv), given col = K̃ᵀ su; worst pair.
+        # Padded columns contribute exactly 0 (there col = 0, b = 0 and sv is 0 or 1), so no mask is needed.
         with torch.no_grad():
-            return torch.linalg.vector_norm(torch.where(mask_b, sv * col - b, 0.0), dim=1).max().item()
+            return torch.linalg.vector_norm(sv * col - b, dim=1).max().item()
 
     def scaling_steps(kt: tuple[torch.Tensor, torch.Tensor], su: torch.Tensor, sv: torch.Tensor, steps: int):
         """Up to `steps` scaling iterations; the error check reuses the next iteration's first mat-vec, so it
@@ -123,9 +124,15 @@ def _sinkhorn_log(
         col = torch.bmm(su[:, None, :], kt[0])[:, 0]
         return su, sv, marginal_error(col, sv) < tol
 
-    def healthy(s: torch.Tensor, mask: torch.Tensor, bound: float) -> bool:
-        real = torch.where(mask, s.detach(), 1.0)  # NaN and ±inf fail both comparisons
-        return bool(((real > math.exp(-bound)) & (real < math.exp(bound))).all())
+    def spread(su: torch.Tensor, sv: torch.Tensor) -> float:
+        """Largest |log s| over the real entries of both scalings (inf for 0, inf or NaN entries)."""
+        s = torch.cat([su, sv], dim=1).detach()
+        if padded:  # padded entries are 0 by construction; they never need absorbing
+            s = torch.where(torch.cat([mask_a, mask_b], dim=1), s, 1.0)
+        lo, hi = torch.stack(torch.aminmax(s)).tolist()
+        if not (lo > 0.0 and math.isfinite(hi)):  # also false for NaN
+            return math.inf
+        return max(-math.log(lo), math.log(hi))
 
     u, v = zeros_a, zeros_b
     kt = kernel_of(None, None)  # u = v = 0: skip two full-size additions
@@ -134,16 +141,18 @@ def _sinkhorn_log(
     while done < n_iters:
         steps = min(10, n_iters - done)
         nsu, nsv, converged = scaling_steps(kt, su, sv, steps)
-        if healthy(nsu, mask_a, 600.0) and healthy(nsv, mask_b, 600.0):
+        reach = spread(nsu, nsv)
+        if reach < 600.0:
             su, sv = nsu, nsv
-        else:  # redo the block in the log domain from the absorbed state
+        else:  # a scaling under- or overflowed: redo the block in the log domain from the absorbed state
             u, v = log_steps(*absorb(u, v, su, sv), steps)
             kt, su, sv = kernel_of(u, v), ones_a, ones_b
             converged = marginal_error(torch.bmm(su[:, None, :], kt[0])[:, 0], sv) < tol
+            reach = 0.0
         done += steps
         if converged:
             break
-        if not (healthy(su, mask_a, 30.0) and healthy(sv, mask_b, 30.0)):
+        if reach > 30.0:
             u, v = absorb(u, v, su, sv)
             kt, su, sv = kernel_of(u, v), ones_a, ones_b
     return su[:, :, None] * kt[0] * sv[:, None, :]
