@@ -304,6 +304,10 @@ def _complete(name: str, path: Path, split: str) -> bool:
     match = _XQUAD.match(name)
     if match:
         return all(_existing(path / f"{lang}.json") for lang in match.groups())
+    if name == "xquad_r":  # the whole collection (experiments pick their languages)
+        return _existing(path / "en.json")
+    if name.startswith("bitext/"):  # parallel text: one folder per language pair with train.<lang> files
+        return any(_existing(f) for f in path.glob("*/train.*"))
     return beir_files(path, split) is not None
 
 

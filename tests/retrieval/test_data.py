@@ -132,6 +132,20 @@ def test_load_dataset_searches_data_dirs_in_order(tmp_path: Path, monkeypatch: p
     assert data.find_dataset("toy", split="train") is None
 
 
+def test_find_dataset_knows_bitext_and_whole_xquad_r_folders(tmp_path: Path) -> None:
+    # Experiments name these in their requirements; `verify` checks them before running (a BEIR-only check
+    # once reported the real MAFAND folder as missing).
+    pair = tmp_path / "bitext" / "mafand_mt" / "en-swa"
+    pair.mkdir(parents=True)
+    assert data.find_dataset("bitext/mafand_mt", tmp_path) is None
+    (pair / "train.swa").write_text("habari\n", encoding="utf-8")
+    assert data.find_dataset("bitext/mafand_mt", tmp_path) == tmp_path / "bitext" / "mafand_mt"
+    (tmp_path / "xquad_r").mkdir()
+    assert data.find_dataset("xquad_r", tmp_path) is None
+    (tmp_path / "xquad_r" / "en.json").write_text("{}", encoding="utf-8")
+    assert data.find_dataset("xquad_r", tmp_path) == tmp_path / "xquad_r"
+
+
 def test_missing_dataset_says_where_it_looked_and_the_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CLAIMCHECK_NETWORK", raising=False)
     with pytest.raises(DatasetMissing) as info:
