@@ -134,6 +134,7 @@ def token_budget_batches(lengths: Sequence[int], token_budget: int, max_batch: i
 
 
 Precision = Literal["fp32", "bf16", "int8", "fast"]
+Backend = Literal["torch", "onnxruntime"]
 
 
 def fast_precision(device: str = "cpu") -> Precision:
@@ -177,6 +178,7 @@ class Encoder:
     int8 quantisation of every nn.Linear, CPU only) or "fast" (`fast_precision()` for the device).
     Embeddings are always returned in float32.
     `token_budget` bounds padded tokens per batch; `batch_size` caps items per batch.
+    `backend="onnxruntime"` runs the same weights in ONNX Runtime (CPU, fp32 or int8; see `onnx_runtime`).
     """
 
     def __init__(
@@ -190,6 +192,7 @@ class Encoder:
         token_budget: int = 16384,
         tokenizer: Any = None,
         progress: Callable[[int], None] | None = None,
+        backend: Backend = "torch",
     ) -> None:
         import torch
         from transformers import AutoModel, AutoTokenizer
@@ -216,7 +219,14 @@ class Encoder:
             if self.precision == "bf16":
                 self.model = self.model.to(torch.bfloat16)
         self.model = self.model.to(self.device).eval()
-        if self.precision == "int8":
+        self.backend = backend
+        if backend == "onnxruntime":
+            if self.device.type != "cpu" or self.precision not in ("fp32", "int8"):
+                raise ValueError(f"onnxruntime backend: fp32 or int8 on the CPU, not {self.precision} on {device}")
+            from claimcheck.retrieval.onnx_runtime import onnx_encoder
+
+            self.model = onnx_encoder(self.model, self.precision)
+        elif self.precision == "int8":
             self.model = quantize_int8(self.model)
 
     # ------------------------------------------------------------------------------------------- public

@@ -141,11 +141,35 @@ def sentence_loss(student_tokens: torch.Tensor, teacher_tokens: torch.Tensor, ba
     return ((s - t) ** 2).sum(-1).mean()
 
 
-def batch_loss(student: Any, teacher: Any, batch: PairBatch, cfg: DistillConfig) -> torch.Tensor:
-    import torch
+TeacherMemo = dict[tuple[int, ...], "torch.Tensor"]
 
-    with torch.no_grad():
-        teacher_tokens = token_embeddings(teacher, batch.en_ids, batch.en_attention)
+
+def teacher_targets(teacher: Any, batch: PairBatch, memo: TeacherMemo | None = None) -> torch.Tensor:
+    """The frozen teacher's token vectors for the English side, (B, width, d).
+
+    With a `memo` (one per task, shared by seeds and conditions), each distinct input sequence is encoded once:
+    its real positions depend only on its own tokens, since attention never reaches [PAD]. Positions past a
+    sequence's attended length come back as zeros; they carry no mass, so no loss reads them.
+    """
+    import torch
+    import torch.nn.functional as F
+
+    lengths = batch.en_attention.sum(1).tolist()
+    keys = [tuple(row[:n].tolist()) for row, n in zip(batch.en_ids, lengths, strict=True)]
+    if memo is None or any(k not in memo for k in keys):
+        with torch.no_grad():
+            out = token_embeddings(teacher, batch.en_ids, batch.en_attention)
+        if memo is not None:
+            memo.update((k, out[r, :n].clone()) for r, (k, n) in enumerate(zip(keys, lengths, strict=True)))
+        return out
+    width = batch.en_ids.shape[1]
+    return torch.stack([F.pad(memo[k], (0, 0, 0, width - len(k))) for k in keys])
+
+
+def batch_loss(
+    student: Any, teacher: Any, batch: PairBatch, cfg: DistillConfig, memo: TeacherMemo | None = None
+) -> torch.Tensor:
+    teacher_tokens = teacher_targets(teacher, batch, memo)
     student_tokens = token_embeddings(student, batch.fx_ids, batch.fx_attention)
     if cfg.objective == "ot":
         return ot_loss(student_tokens, teacher_tokens, batch, cfg)[0]
@@ -160,11 +184,13 @@ def train_student(
     cfg: DistillConfig,
     seed: int = 0,
     on_step: Callable[[int, int, float], None] | None = None,
+    teacher_memo: TeacherMemo | None = None,
 ) -> Any:
     """A student initialised from `teacher` and trained on the bitext (english[k], foreign[k]) only.
 
     The teacher is frozen (never updated, kept in eval mode). Returns the student in eval mode.
-    `on_step(step, total, loss)` reports progress.
+    `on_step(step, total, loss)` reports progress. `teacher_memo` (see `teacher_targets`) lets runs on the same
+    bitext skip the teacher's forward passes they share.
     """
     import torch
 
@@ -197,7 +223,7 @@ def train_student(
         batch = tokenize_pairs(
             tokenizer, [english[i] for i in idx], [foreign[i] for i in idx], cfg.max_length, cfg.padding
         )
-        loss = batch_loss(student, teacher, batch, cfg)
+        loss = batch_loss(student, teacher, batch, cfg, teacher_memo)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(student.parameters(), cfg.max_grad_norm)

@@ -79,10 +79,10 @@ def build_tasks(cfg: dict[str, Any], ctx: RunContext) -> list[Task]:
     return tasks
 
 
-def index_key(scoring: str, corpus: dict[str, dict]) -> tuple[str, int]:
+def index_key(corpus: dict[str, dict]) -> int:
     """Candidate sets are shared by content, not by ids: every MAFAND language numbers its test sentences d0, d1,
     ... so ids alone would hand one language's English index to another."""
-    return scoring, hash(tuple((docid, doc.get("title", ""), doc.get("text", "")) for docid, doc in corpus.items()))
+    return hash(tuple((docid, doc.get("title", ""), doc.get("text", "")) for docid, doc in corpus.items()))
 
 
 def choose_threads(setting: int | str) -> int:
@@ -137,7 +137,8 @@ def run(ctx: RunContext) -> ExperimentOutput:
         extra: f"+{SUFFIX[extra]}" for extra in cfg.get("extra_scorings", []) if extra != scoring
     }
     timings: dict[str, float] = {}
-    indexes: dict[tuple[str, int], DocumentIndex] = {}
+    indexes: dict[int, DocumentIndex] = {}
+    memos: dict[str, dict] = {}  # dataset → the teacher's vectors of its English bitext side (see distill)
     fixed: dict[str, dict[str, dict[str, float]]] = {}  # dataset → condition → per-query AP
     partial = ctx.work_dir / "partial.jsonl"  # measurements as they come, for runs cut short
     ctx.work_dir.mkdir(parents=True, exist_ok=True)
@@ -148,14 +149,12 @@ def run(ctx: RunContext) -> ExperimentOutput:
             fh.write(m.model_dump_json() + "\n")
 
     def evaluate(model: Any, queries: dict[str, str], task: Task) -> dict[str, dict[str, float]]:
-        """{suffix: per-query AP} for every scoring; English candidates indexed once per scoring."""
-        results = {}
-        for name, suffix in scorings.items():
-            key = index_key(name, task.corpus)
-            if key not in indexes:
-                indexes[key] = DocumentIndex(teacher, tokenizer, task.corpus, name, max_length)
-            results[suffix] = indexes[key].evaluate(model, tokenizer, queries, task.qrels)
-        return results
+        """{suffix: per-query AP} for every scoring; English candidates indexed once, queries encoded once."""
+        key = index_key(task.corpus)
+        if key not in indexes:
+            indexes[key] = DocumentIndex(teacher, tokenizer, task.corpus, max_length)
+        results = indexes[key].evaluate(model, tokenizer, queries, task.qrels, list(scorings))
+        return {suffix: results[name] for name, suffix in scorings.items()}
 
     # Seeds outermost: after the first seed every task has every condition, so a cut-short run is still usable.
     for seed in ctx.seeds:
@@ -185,6 +184,7 @@ def run(ctx: RunContext) -> ExperimentOutput:
                     distill.model_copy(update={"objective": objective}),
                     seed=seed,
                     on_step=lambda *_: ctx.advance(1),
+                    teacher_memo=memos.setdefault(task.dataset, {}),
                 )
                 timings[condition] = timings.get(condition, 0.0) + time.perf_counter() - start
                 for suffix, per_query in evaluate(student, task.queries, task).items():

@@ -17,72 +17,88 @@ if TYPE_CHECKING:
 Scoring = Literal["pooled", "late_interaction"]
 
 
-def _token_vectors(model: Any, tokenizer: Any, texts: list[str], max_length: int, batch_size: int = 64):
+def encode(model: Any, tokenizer: Any, texts: list[str], max_length: int, batch_size: int = 64):
+    """One forward pass → (pooled (N, d), token vectors (N, L, d), token mask (N, L)), all L2-normalised.
+
+    Pooled = mean over real tokens of the last hidden state, then normalised (the MiniLM protocol); token vectors
+    are the normalised hidden states themselves. Both scorings are served by the same pass.
+    """
     import torch
     import torch.nn.functional as F
 
-    out: list[tuple[torch.Tensor, torch.Tensor]] = []
+    from claimcheck.retrieval.encoders import pool
+
+    pooled, tokens, masks = [], [], []
     with torch.inference_mode():
         for i in range(0, len(texts), batch_size):
             enc = tokenizer(
                 texts[i : i + batch_size], truncation=True, max_length=max_length, padding=True, return_tensors="pt"
             )
-            hidden = model(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"])[0]
-            out.append((F.normalize(hidden.float(), dim=-1), enc["attention_mask"].bool()))
-    width = max(h.shape[1] for h, _ in out)
-    vecs = torch.cat([F.pad(h, (0, 0, 0, width - h.shape[1])) for h, _ in out])
-    mask = torch.cat([F.pad(m, (0, width - m.shape[1])) for _, m in out])
-    return vecs, mask
+            hidden = model(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"])[0].float()
+            pooled.append(F.normalize(pool(hidden, enc["attention_mask"], "mean"), dim=-1))
+            tokens.append(F.normalize(hidden, dim=-1))
+            masks.append(enc["attention_mask"].bool())
+    width = max(t.shape[1] for t in tokens)
+    vecs = torch.cat([F.pad(t, (0, 0, 0, width - t.shape[1])) for t in tokens])
+    mask = torch.cat([F.pad(m, (0, width - m.shape[1])) for m in masks])
+    return torch.cat(pooled), vecs, mask
 
 
-def late_interaction_scores(q_vecs: torch.Tensor, q_mask: torch.Tensor, d_vecs: torch.Tensor, d_mask: torch.Tensor):
-    """(Q, Lq, d), (D, Ld, d) → (Q, D) MaxSim scores; padded document tokens never win a max."""
+def late_interaction_scores(
+    q_vecs: torch.Tensor, q_mask: torch.Tensor, d_vecs: torch.Tensor, d_mask: torch.Tensor, chunk: int = 2048
+):
+    """(Q, Lq, d), (D, Ld, d) → (Q, D) MaxSim scores; padded tokens never count.
+
+    The real query tokens of all queries are scored against all document tokens in chunks of `chunk` query tokens
+    (one large matrix product each, bounded memory), maxed per document and summed per query.
+    """
     import torch
 
-    scores = torch.empty(len(q_vecs), len(d_vecs))
-    for i in range(len(q_vecs)):
-        sim = torch.einsum("qd,nld->nql", q_vecs[i][q_mask[i]], d_vecs)
-        sim = sim.masked_fill(~d_mask[:, None, :], float("-inf"))
-        scores[i] = sim.max(dim=2).values.sum(dim=1)
+    owner = torch.arange(len(q_vecs)).repeat_interleave(q_mask.sum(1))
+    q_tokens = q_vecs[q_mask]
+    n_docs, width, dim = d_vecs.shape
+    flat = d_vecs.reshape(n_docs * width, dim).T
+    padding = ~d_mask[None]
+    scores = torch.zeros(len(q_vecs), n_docs)
+    for start in range(0, len(q_tokens), chunk):
+        sim = (q_tokens[start : start + chunk] @ flat).view(-1, n_docs, width)
+        best = sim.masked_fill_(padding, float("-inf")).amax(dim=2)
+        scores.index_add_(0, owner[start : start + chunk], best)
     return scores
 
 
 class DocumentIndex:
-    """English candidates encoded once by the teacher (pooled and/or token vectors)."""
+    """English candidates encoded once by the teacher, for pooled and late-interaction scoring."""
 
-    def __init__(self, teacher: Any, tokenizer: Any, corpus: dict[str, dict], scoring: Scoring, max_length: int):
-        from claimcheck.retrieval.encoders import Encoder, get_protocol
-
+    def __init__(self, teacher: Any, tokenizer: Any, corpus: dict[str, dict], max_length: int):
         self.docids = list(corpus)
-        self.scoring = scoring
         self.max_length = max_length
-        self.protocol = get_protocol("minilm").model_copy(
-            update={"query_max_length": max_length, "doc_max_length": max_length}
-        )
         texts = [corpus[d].get("text", "") for d in self.docids]
-        if scoring == "pooled":
-            self.vectors = Encoder(teacher, self.protocol, tokenizer=tokenizer).encode_texts(texts, max_length)
-        else:
-            self.vectors, self.mask = _token_vectors(teacher, tokenizer, texts, max_length)
+        self.pooled, self.tokens, self.mask = encode(teacher, tokenizer, texts, max_length)
 
     def evaluate(
-        self, query_model: Any, tokenizer: Any, queries: dict[str, str], qrels: dict[str, dict[str, int]], k: int = 100
-    ) -> dict[str, float]:
-        """Per-query AP of `query_model` encoding `queries` against this index."""
-        from claimcheck.retrieval.encoders import Encoder
+        self,
+        query_model: Any,
+        tokenizer: Any,
+        queries: dict[str, str],
+        qrels: dict[str, dict[str, int]],
+        scorings: list[Scoring],
+        k: int = 100,
+    ) -> dict[Scoring, dict[str, float]]:
+        """{scoring: per-query AP} of `query_model` encoding `queries` (once) against this index."""
+        import torch
+
         from claimcheck.retrieval.metrics import evaluate
         from claimcheck.retrieval.search import exact_search, to_run
 
         qids = list(queries)
-        texts = [queries[q] for q in qids]
-        if self.scoring == "pooled":
-            q = Encoder(query_model, self.protocol, tokenizer=tokenizer).encode_texts(texts, self.max_length)
-            scores, idx = exact_search(q, self.vectors, k=k, similarity="cos")
-        else:
-            import torch
-
-            qv, qm = _token_vectors(query_model, tokenizer, texts, self.max_length)
-            full = late_interaction_scores(qv, qm, self.vectors, self.mask)
-            scores, idx = torch.topk(full, min(k, full.shape[1]), dim=1)
-        run = to_run(scores, idx, qids, self.docids)
-        return evaluate(run, qrels, ["AP"])["AP"]
+        pooled, tokens, mask = encode(query_model, tokenizer, [queries[q] for q in qids], self.max_length)
+        out: dict[Scoring, dict[str, float]] = {}
+        for scoring in scorings:
+            if scoring == "pooled":
+                scores, idx = exact_search(pooled, self.pooled, k=k, similarity="cos")
+            else:
+                full = late_interaction_scores(tokens, mask, self.tokens, self.mask)
+                scores, idx = torch.topk(full, min(k, full.shape[1]), dim=1)
+            out[scoring] = evaluate(to_run(scores, idx, qids, self.docids), qrels, ["AP"])["AP"]
+        return out

@@ -14,6 +14,7 @@ from replications.optical.distill import (  # noqa: E402
     DistillConfig,
     cosine_cost,
     ot_loss,
+    teacher_targets,
     token_embeddings,
     tokenize_pairs,
     train_student,
@@ -107,7 +108,8 @@ def test_training_uses_only_bitext(tiny_encoder) -> None:
     """The trainer's inputs are the teacher, its tokenizer and two aligned sentence lists; no queries, documents
     or relevance labels can reach it. The teacher stays frozen; the student starts from its weights."""
     params = list(inspect.signature(train_student).parameters)
-    assert params == ["teacher", "tokenizer", "english", "foreign", "cfg", "seed", "on_step"]
+    # teacher_memo only caches the teacher's vectors of the same bitext's English side
+    assert params == ["teacher", "tokenizer", "english", "foreign", "cfg", "seed", "on_step", "teacher_memo"]
     model, tokenizer = tiny_encoder
     before = {k: v.clone() for k, v in model.state_dict().items()}
     losses: list[float] = []
@@ -126,6 +128,25 @@ def test_training_uses_only_bitext(tiny_encoder) -> None:
     changed = [k for k, v in student.state_dict().items() if not torch.equal(v, before[k])]
     assert changed  # the student did learn
     assert len(losses) == 3 and all(np.isfinite(losses))
+
+
+def test_teacher_memo_gives_the_same_targets_without_a_second_forward(tiny_encoder) -> None:
+    model, tokenizer = tiny_encoder
+    memo: dict = {}
+    full = tokenize_pairs(tokenizer, EN, FX, 16, "mask_uniform")
+    first = teacher_targets(model, full, memo)
+    assert len(memo) == len(EN)
+    calls = []
+    handle = model.register_forward_hook(lambda *_: calls.append(1))
+    try:  # a batch of other composition (and width) is assembled from the memo
+        part = tokenize_pairs(tokenizer, EN[1:], FX[1:], 16, "mask_uniform")
+        again = teacher_targets(model, part, memo)
+    finally:
+        handle.remove()
+    assert not calls
+    for row in range(len(EN) - 1):
+        real = part.en_attention[row].bool()
+        assert torch.allclose(again[row][real], first[row + 1][full.en_attention[row + 1].bool()], atol=1e-5)
 
 
 def test_ot_training_lowers_the_transport_cost(tiny_encoder) -> None:

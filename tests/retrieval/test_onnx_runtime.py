@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+pytest.importorskip("onnxruntime", reason="the onnxruntime backend is optional (extra 'onnx')")
+pytest.importorskip("onnx", reason="exporting to ONNX needs the onnx package (extra 'onnx')")
+
+from claimcheck.retrieval.encoders import PROTOCOLS, Encoder
+from claimcheck.retrieval.onnx_runtime import onnx_encoder, weights_key
+
+DOCS = [
+    {"title": "Wing Flow", "text": "the pressure over a wing in a slipstream"},
+    {"title": "", "text": "heat transfer in a boundary layer"},
+    {"title": "Cancer", "text": " ".join(["tumor cells and drug dose"] * 40)},
+    {"title": "x", "text": "a"},
+]
+
+
+def test_fp32_onnx_equals_torch_and_int8_stays_close(tiny_bert: Path) -> None:
+    p = PROTOCOLS["minilm"]
+    reference = Encoder(tiny_bert, p, batch_size=2, token_budget=64).encode_corpus(DOCS)
+    fp32 = Encoder(tiny_bert, p, batch_size=2, token_budget=64, backend="onnxruntime").encode_corpus(DOCS)
+    assert fp32.dtype == torch.float32 and fp32.shape == reference.shape
+    assert torch.allclose(fp32, reference, atol=1e-4)
+    int8 = Encoder(tiny_bert, p, precision="int8", backend="onnxruntime").encode_corpus(DOCS)
+    assert not torch.allclose(int8, reference, atol=1e-4)  # the weights really are int8
+    assert torch.all(torch.nn.functional.cosine_similarity(int8, reference, dim=-1) > 0.98)
+
+
+def test_export_is_cached_by_weights_and_precision(tiny_bert: Path, claimcheck_home: Path) -> None:
+    from transformers import AutoModel
+
+    model = AutoModel.from_pretrained(tiny_bert).eval()
+    first = onnx_encoder(model, "fp32", threads=1)
+    stamp = first.path.stat().st_mtime_ns
+    assert onnx_encoder(model, "fp32", threads=1).path == first.path
+    assert first.path.stat().st_mtime_ns == stamp  # reused, not rebuilt
+    assert first.path.is_relative_to(claimcheck_home / "onnx")
+    assert onnx_encoder(model, "int8", threads=1).path != first.path
+    assert not list((claimcheck_home / "onnx").glob(".build-*"))  # no staging left behind
+    with torch.no_grad():
+        model.encoder.layer[0].output.dense.bias.add_(1.0)
+    assert weights_key(model) not in str(first.path)  # changed weights, new entry
+
+
+def test_onnx_backend_refuses_what_it_cannot_run(tiny_bert: Path) -> None:
+    with pytest.raises(ValueError, match="onnxruntime backend"):
+        Encoder(tiny_bert, "minilm", precision="bf16", backend="onnxruntime")
