@@ -25,6 +25,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=None, help="encode only the first N documents (quick check)")
     parser.add_argument("--rounds", type=int, default=6, help="interleaved slices")
     parser.add_argument("--precision", default="fast", choices=["fast", "fp32", "bf16", "int8"])
+    parser.add_argument("--backend", default="onnxruntime", choices=["torch", "onnxruntime"])
     parser.add_argument("--token-budget", type=int, default=16384)
     parser.add_argument("--st-batch", type=int, default=32, help="sentence-transformers batch size (its default)")
     args = parser.parse_args()
@@ -50,10 +51,12 @@ def main() -> None:
 
     st = SentenceTransformer(str(minilm_path()), device="cpu")
     st.max_seq_length = protocol.doc_max_length
-    ours = Encoder(minilm_path(), protocol, precision=args.precision, token_budget=args.token_budget)
+    ours = Encoder(
+        minilm_path(), protocol, precision=args.precision, token_budget=args.token_budget, backend=args.backend
+    )
     console.print(
         f"{len(texts)} documents, {args.rounds} interleaved slices, torch threads {torch.get_num_threads()}, "
-        f"our precision: {ours.precision}; load average before: {os.getloadavg()[0]:.1f}"
+        f"ours: {ours.backend} {ours.precision}; load average before: {os.getloadavg()[0]:.1f}"
     )
 
     def st_encode(batch: list[str]) -> torch.Tensor:
@@ -62,7 +65,7 @@ def main() -> None:
     def our_encode(batch: list[str]) -> torch.Tensor:
         return ours.encode_texts(batch, protocol.doc_max_length)
 
-    runners = {"sentence-transformers fp32": st_encode, f"claimcheck {ours.precision}": our_encode}
+    runners = {"sentence-transformers fp32": st_encode, f"claimcheck {ours.backend} {ours.precision}": our_encode}
     seconds = dict.fromkeys(runners, 0.0)
     parts: dict[str, list[torch.Tensor]] = {name: [] for name in runners}
     size = -(-len(texts) // args.rounds)

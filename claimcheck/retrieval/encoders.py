@@ -201,7 +201,9 @@ class Encoder:
         self.device = torch.device(device)
         if bf16:
             precision = "bf16"
-        self.precision: Precision = fast_precision(device) if precision == "fast" else precision
+        if precision == "fast":  # ONNX Runtime's fast CPU path is int8 whatever the CPU
+            precision = "int8" if backend == "onnxruntime" else fast_precision(device)
+        self.precision: Precision = precision
         self.batch_size = batch_size
         self.token_budget = token_budget
         self.progress = progress

@@ -85,16 +85,25 @@ def index_key(corpus: dict[str, dict]) -> int:
     return hash(tuple((docid, doc.get("title", ""), doc.get("text", "")) for docid, doc in corpus.items()))
 
 
-def choose_threads(setting: int | str) -> int:
-    """`"auto"`: every core when the machine is idle, one thread when it is busy. On an oversubscribed CPU a
-    second intra-op thread mostly waits at barriers for a descheduled partner: measured here, tiny-model steps
-    ran 14× slower with 2 threads than with 1 under a load average of 11 on 2 cores."""
+def choose_threads(setting: int | str, loadavg: Path = Path("/proc/loadavg")) -> int:
+    """`"auto"`: every core unless other jobs already keep the cores busy right now, then one thread.
+
+    "Right now" is the kernel's count of runnable tasks (/proc/loadavg, field 4), not the load average: the
+    1-minute average lags, and after one heavy job it made the next start with a single thread on an idle
+    machine (measured: OPTICAL's proxy ran at half speed). On an oversubscribed CPU a second intra-op thread
+    mostly waits at barriers for a descheduled partner: tiny-model steps ran 14× slower with 2 threads than with
+    1 under a load average of 11 on 2 cores.
+    """
     import os
 
     if setting != "auto":
         return int(setting)
-    cores = os.cpu_count() or 1
-    return cores if os.getloadavg()[0] < 0.5 * cores else 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    try:
+        running = int(loadavg.read_text().split()[3].split("/")[0]) - 1  # minus this process
+    except (OSError, IndexError, ValueError):
+        return cores
+    return cores if running < cores else 1
 
 
 def _measure(condition: str, task: Task, seed: int, per_query: dict[str, float]) -> Measurement:

@@ -71,3 +71,18 @@ def test_candidate_indexes_are_shared_by_content_not_by_ids() -> None:
     yor = {"d0": {"title": "", "text": "rain fell in Lagos"}}
     assert index_key(swa) != index_key(yor)
     assert index_key(swa) == index_key({"d0": dict(swa["d0"])})
+
+
+def test_auto_threads_follow_the_tasks_running_now(tmp_path: Path) -> None:
+    import os
+
+    from replications.optical.experiment import choose_threads
+
+    cores = len(os.sched_getaffinity(0))
+    loadavg = tmp_path / "loadavg"
+    loadavg.write_text("9.50 9.00 8.00 1/300 4242\n")  # a high average from a job that has ended: only we run
+    assert choose_threads("auto", loadavg) == cores
+    loadavg.write_text(f"0.10 0.10 0.10 {cores + 1}/300 4242\n")  # every core taken by others right now
+    assert choose_threads("auto", loadavg) == 1
+    assert choose_threads(3, loadavg) == 3
+    assert choose_threads("auto", tmp_path / "missing") == cores
