@@ -8,7 +8,8 @@ budget (padding waste stays small, and short texts go in big batches); the model
 `torch.inference_mode` with SDPA attention, in a chosen precision: fp32, bf16 weights (fast where the hardware has
 bf16 arithmetic: GPUs, AVX512-BF16/AMX CPUs; on AVX2-only CPUs bf16 is emulated and several times *slower*), or
 int8 dynamic quantisation of the linear layers (CPU; fbgemm). `precision="fast"` picks bf16 where it is native
-and int8 elsewhere. Under `torchrun` the same batches are
+and int8 elsewhere. `backend="onnxruntime"` runs the same weights through ONNX Runtime with fused attention,
+GELU and LayerNorm kernels, in fp32 or int8 (`onnx_runtime`). Under `torchrun` the same batches are
 dealt out to the ranks and gathered back in order, so every rank returns exactly the single-process result.
 """
 

@@ -162,15 +162,25 @@ def _fuse(source: Path, target: Path, config: Any) -> None:
 
 
 def _quantize(source: Path, target: Path) -> None:
+    import logging
+
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    quantize_dynamic(
-        str(source),
-        str(target),
-        per_channel=True,
-        weight_type=QuantType.QInt8,
-        # the fused Attention/SkipLayerNorm ops come from ONNX Runtime's own domain, where shape inference
-        # cannot type their outputs; they are float tensors
-        extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
-    )
+    # the quantiser logs a pre-processing suggestion on the root logger for every model (it targets static
+    # quantisation of CNNs); keep it off the user's terminal
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)
+    try:
+        quantize_dynamic(
+            str(source),
+            str(target),
+            per_channel=True,
+            weight_type=QuantType.QInt8,
+            # the fused Attention/SkipLayerNorm ops come from ONNX Runtime's own domain, where shape inference
+            # cannot type their outputs; they are float tensors
+            extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+        )
+    finally:
+        root.setLevel(level)
