@@ -218,3 +218,19 @@ def test_cached_registry_is_still_checked_against_the_experiments(tmp_path: Path
     with pytest.raises(RegistryError) as err:
         load_registry(path)
     assert err.value.line == _line_of(path.read_text(), "experiment: test_registry.fake")
+
+
+def test_bundled_implementation_tests_name_tests_that_exist() -> None:
+    """A method claim is shown by the tests it names; a renamed or deleted test must not leave a dead citation."""
+    import ast
+
+    from claimcheck.registry import load_registry
+
+    repo = Path(__file__).resolve().parent.parent
+    cited = [t for c in load_registry(repo / "claims.yaml").claims for t in c.implementation_tests]
+    assert cited
+    for node_id in cited:
+        file, _, name = node_id.partition("::")
+        tree = ast.parse((repo / file).read_text(encoding="utf-8"))
+        defined = {f.name for f in tree.body if isinstance(f, ast.FunctionDef)}
+        assert name in defined, f"{node_id}: no such test"
