@@ -18,6 +18,7 @@ import hashlib
 import shutil
 import tempfile
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, Literal
 
 from claimcheck.home import subdir
@@ -37,7 +38,7 @@ class OnnxEncoderModel:
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.inputs = {i.name for i in self.session.get_inputs()}
-        self.config = _Config(hidden_size)
+        self.config = SimpleNamespace(hidden_size=hidden_size)  # what `Encoder` reads of a model's config
         self.path = path
 
     def __call__(self, input_ids: Any, attention_mask: Any) -> tuple[Any]:
@@ -49,18 +50,6 @@ class OnnxEncoderModel:
             feed["token_type_ids"] = np.zeros_like(feed["input_ids"])
         (hidden,) = self.session.run(["last_hidden_state"], feed)
         return (torch.from_numpy(hidden),)
-
-    # `Encoder` moves and switches its model like a torch module; an ONNX session is already both.
-    def to(self, *_: Any, **__: Any) -> OnnxEncoderModel:
-        return self
-
-    def eval(self) -> OnnxEncoderModel:
-        return self
-
-
-class _Config:
-    def __init__(self, hidden_size: int) -> None:
-        self.hidden_size = hidden_size
 
 
 def weights_key(model: Any) -> str:
