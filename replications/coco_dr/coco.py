@@ -142,6 +142,7 @@ def coco_pretrain(
 
     from claimcheck.retrieval.distributed import rank_and_world
     from claimcheck.retrieval.encoders import pool
+    from claimcheck.retrieval.schedule import linear_warmup_decay
     from replications.coco_dr.model import autocast
     from replications.coco_dr.train import sum_grads_across_ranks
 
@@ -158,14 +159,7 @@ def coco_pretrain(
         cfg = cfg.model_copy(update={"warmup_steps": int(cfg.warmup_ratio * cfg.steps)})
     params = [p for p in model.parameters() if p.requires_grad]
     optim = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
-    warm = cfg.warmup_steps
-
-    def schedule(step: int) -> float:
-        if warm and step < warm:
-            return (step + 1) / warm
-        return max(0.0, (cfg.steps - step) / max(1, cfg.steps - warm))
-
-    sched = torch.optim.lr_scheduler.LambdaLR(optim, schedule)
+    sched = linear_warmup_decay(optim, cfg.warmup_steps, cfg.steps)
     log = CocoLog()
     per = cfg.batch_docs // world
     model.train()

@@ -118,7 +118,8 @@ def mine_episode(
     gen = torch.Generator().manual_seed(cfg.seed * 1000 + episode)
     negatives = []
     for row, pos in enumerate(positives):
-        candidates = [int(i) for i in top[row] if int(i) not in set(pos)][: cfg.neg_depth]
+        excluded = set(pos)
+        candidates = [int(i) for i in top[row] if int(i) not in excluded][: cfg.neg_depth]
         keep = torch.randperm(len(candidates), generator=gen)[: cfg.neg_keep].tolist()
         negatives.append([candidates[i] for i in sorted(keep)])
     groups = torch.zeros(len(qids), dtype=torch.long)
@@ -172,6 +173,7 @@ class Trainer:
         import torch
 
         from claimcheck.retrieval.distributed import rank_and_world
+        from claimcheck.retrieval.schedule import linear_warmup_decay
         from replications.coco_dr.gram import GroupGradRecorder, last_layer_names
         from replications.coco_dr.model import encoder_of
 
@@ -182,15 +184,7 @@ class Trainer:
         self.docids = list(train.corpus)
         self.params = [p for p in model.parameters() if p.requires_grad]
         self.optim = torch.optim.AdamW(self.params, lr=cfg.lr, weight_decay=cfg.weight_decay)
-        total = cfg.episodes * cfg.steps_per_episode
-        warm = max(cfg.warmup_steps, 0)
-
-        def schedule(step: int) -> float:
-            if warm and step < warm:
-                return (step + 1) / warm
-            return max(0.0, (total - step) / max(1, total - warm))
-
-        self.sched = torch.optim.lr_scheduler.LambdaLR(self.optim, schedule)
+        self.sched = linear_warmup_decay(self.optim, cfg.warmup_steps, cfg.episodes * cfg.steps_per_episode)
         self.h = torch.ones(cfg.n_groups, dtype=torch.float64)
         self.selected = last_layer_names(encoder_of(model), cfg.idro_layers) if cfg.objective == "idro" else []
         self.recorder = (
@@ -268,7 +262,7 @@ class Trainer:
             loss = (local_means * self.h.to(local_means.dtype)).sum()  # weights from before the update
             present = torch.nonzero(counts > 0).flatten()
             if cfg.gram_method == "loop":
-                grads = loop_group_grads(local_means, counts > 0, [p for p in self._selected_params()])
+                grads = loop_group_grads(local_means, counts > 0, self._selected_params())
                 if distributed:
                     dist.all_reduce(grads)
                 gram = grads.double() @ grads.double().T

@@ -194,6 +194,8 @@ def train_student(
     """
     import torch
 
+    from claimcheck.retrieval.schedule import linear_warmup_decay
+
     if cfg.objective == "sentence" and cfg.padding != "none":
         cfg = cfg.model_copy(update={"padding": "none"})
     torch.manual_seed(seed)
@@ -209,10 +211,7 @@ def train_student(
     order = list(range(len(english)))
     total = max(1, math.ceil(cfg.epochs * len(order) / cfg.batch_size))
     optimizer = torch.optim.AdamW(student.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    warm = max(1, int(cfg.warmup * total))
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm)))
-    )
+    schedule = linear_warmup_decay(optimizer, max(1, int(cfg.warmup * total)), total)
     step, cursor = 0, len(order)
     while step < total:
         if cursor + cfg.batch_size > len(order):  # new epoch: reshuffle
