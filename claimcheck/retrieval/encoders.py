@@ -15,13 +15,13 @@ dealt out to the ranks and gathered back in order, so every rank returns exactly
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
+from claimcheck.home import network_allowed
 from claimcheck.models import Record
 
 if TYPE_CHECKING:
@@ -164,10 +164,6 @@ def quantize_int8(model: Any) -> Any:
 
 def _is_local(name: str | Path) -> bool:
     return Path(name).expanduser().exists()
-
-
-def network_allowed() -> bool:
-    return os.environ.get("CLAIMCHECK_NETWORK", "") == "1"
 
 
 class Encoder:

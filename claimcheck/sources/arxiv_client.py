@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from claimcheck.home import atomic_write_bytes
+from claimcheck.home import atomic_write_bytes, network_allowed
 from claimcheck.models import SourceRef
 from claimcheck.sources.cache import (
     PaperMetadata,
@@ -25,7 +25,7 @@ from claimcheck.sources.cache import (
     pdf_path,
     save_metadata,
 )
-from claimcheck.sources.net import PoliteSession, network_enabled
+from claimcheck.sources.net import PoliteSession
 
 MAX_PDF_BYTES = 60_000_000  # the largest arXiv PDFs are tens of MB; anything bigger is not a paper
 BATCH = 20  # ids per API request (the API accepts long id_lists; short pages keep one failure small)
@@ -97,7 +97,7 @@ class ArxivFetcher:
         backoff_s: float = 2.0,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self.offline = (not network_enabled()) if offline is None else offline
+        self.offline = (not network_allowed()) if offline is None else offline
         self.session = session if session is not None else PoliteSession()
         self.retries = retries
         self.backoff_s = backoff_s

@@ -6,7 +6,6 @@ arXiv asks API users for no more than one request every three seconds; the limit
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -14,15 +13,9 @@ from typing import Any
 
 import requests
 
-NETWORK_ENV = "CLAIMCHECK_NETWORK"
 ARXIV_DELAY_S = 3.0
 DEFAULT_TIMEOUT_S = 30.0
 USER_AGENT = "claimcheck (research claim checker; one request per 3 s)"
-
-
-def network_enabled() -> bool:
-    """Off unless CLAIMCHECK_NETWORK=1: the default is the cache only, so nothing reaches out by surprise."""
-    return os.environ.get(NETWORK_ENV, "") == "1"
 
 
 class RateLimiter:

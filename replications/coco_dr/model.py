@@ -21,7 +21,7 @@ def load(source: str | Path, *, mlm: bool = False, dropout: float | None = None)
     """
     from transformers import AutoConfig, AutoModel, AutoModelForMaskedLM, AutoTokenizer
 
-    from claimcheck.retrieval.encoders import network_allowed
+    from claimcheck.home import network_allowed
 
     local = Path(source).expanduser().exists()
     kwargs: dict[str, Any] = {"local_files_only": not local and not network_allowed()}

@@ -34,7 +34,8 @@ def load_encoder(cfg: dict[str, Any], ctx: RunContext) -> tuple[Any, Any]:
     import torch
     from transformers import AutoModel, AutoTokenizer, BertConfig, BertModel
 
-    from claimcheck.retrieval.encoders import minilm_path, network_allowed
+    from claimcheck.home import network_allowed
+    from claimcheck.retrieval.encoders import minilm_path
 
     name = cfg.get("model", "minilm")
     if name in ("minilm", "tiny-random"):

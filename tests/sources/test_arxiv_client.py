@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 import requests
 
-from claimcheck.home import read_model
+from claimcheck.home import NETWORK_ENV, network_allowed, read_model
 from claimcheck.models import SourceRef
 from claimcheck.sources.arxiv_client import ArxivFetcher, FetchStatus, add_pdf
 from claimcheck.sources.cache import PaperMetadata, load_metadata, metadata_path, parse_arxiv_id, pdf_path
-from claimcheck.sources.net import NETWORK_ENV, PoliteSession, RateLimiter, network_enabled
+from claimcheck.sources.net import PoliteSession, RateLimiter
 from claimcheck.sources.pdf import PdfError
 from claimcheck.sources.synthetic import atom_entry, atom_feed
 
@@ -120,7 +120,7 @@ def test_bad_answers_are_errors(paper_pdf: Path) -> None:
 
 def test_offline_requests_nothing_and_names_what_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(NETWORK_ENV, raising=False)
-    assert not network_enabled()
+    assert not network_allowed()
     session = FakeSession(atom_feed([COCO]))
     offline = ArxivFetcher(session=session)
     assert offline.offline
@@ -129,7 +129,7 @@ def test_offline_requests_nothing_and_names_what_is_missing(monkeypatch: pytest.
     assert "CLAIMCHECK_NETWORK=1" in outcome.detail
     assert session.urls == []
     monkeypatch.setenv(NETWORK_ENV, "1")
-    assert network_enabled() and not ArxivFetcher(session=session).offline
+    assert network_allowed() and not ArxivFetcher(session=session).offline
 
 
 def test_rate_limiter_keeps_three_seconds_between_requests() -> None:
