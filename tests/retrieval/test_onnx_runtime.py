@@ -46,6 +46,17 @@ def test_export_is_cached_by_weights_and_precision(tiny_bert: Path, claimcheck_h
     assert weights_key(model) not in str(first.path)  # changed weights, new entry
 
 
+def test_int8_quantises_the_gemms_and_keeps_the_embedding_table_float(tiny_bert: Path) -> None:
+    import onnx
+    from transformers import AutoModel
+
+    session = onnx_encoder(AutoModel.from_pretrained(tiny_bert).eval(), "int8", threads=1)
+    ops = {node.op_type for node in onnx.load(str(session.path)).graph.node}
+    assert {"QAttention", "MatMulInteger"} <= ops or {"QAttention", "DynamicQuantizeMatMul"} <= ops
+    assert "EmbedLayerNormalization" in ops and "QEmbedLayerNormalization" not in ops
+    assert "MatMul" not in ops  # every dense layer runs in int8
+
+
 def test_onnx_backend_refuses_what_it_cannot_run(tiny_bert: Path) -> None:
     with pytest.raises(ValueError, match="onnxruntime backend"):
         Encoder(tiny_bert, "minilm", precision="bf16", backend="onnxruntime")
