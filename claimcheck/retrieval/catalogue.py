@@ -62,6 +62,11 @@ CATALOGUE: dict[str, CatalogueEntry] = {
         _beir("fever", "CC BY-SA 3.0"),
         _beir("climate-fever", "CC BY-SA 4.0"),
         _beir("webis-touche2020", "CC BY 4.0"),
+        _beir(
+            "cqadupstack",
+            "Apache 2.0 (CQADupStack)",
+            note="twelve forum folders (cqadupstack/<forum>/); evaluated forum by forum and averaged, as in BEIR",
+        ),
         _beir("msmarco", "MS MARCO terms (non-commercial research)"),
         CatalogueEntry(
             name="bioasq",
@@ -105,7 +110,9 @@ CATALOGUE: dict[str, CatalogueEntry] = {
 
 
 def entry(name: str) -> CatalogueEntry | None:
-    return CATALOGUE.get("xquad_r" if name.startswith("xquad_r/") else name)
+    """The catalogue entry of a dataset; a member of a collection (`xquad_r/de-en`, `cqadupstack/gis`) has its
+    collection's."""
+    return CATALOGUE.get(name.split("/", 1)[0]) or CATALOGUE.get(name)
 
 
 def source_hint(name: str) -> str:

@@ -4,6 +4,10 @@ Loaders for BEIR folders (plain or `.gz`), the classic SMART collections (Cranfi
 (any query language × candidate language), plus `load_dataset(name)`, which finds a dataset by name in the
 data directories (`claimcheck.home.data_dirs`) and, only when `CLAIMCHECK_NETWORK=1`, downloads the official
 release (`claimcheck.retrieval.catalogue`).
+
+A composite dataset (BEIR's CQADupStack: twelve StackExchange forums) is one `Dataset` whose `parts` are the
+forums, with ids prefixed by forum (`android/1234`) so they stay unique in the union. Its parts are searched
+separately and its figure is the mean of the forums' means, as BEIR reports it (`claimcheck.retrieval.evaluation`).
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ class Dataset:
     queries: dict[str, str]
     qrels: dict[str, dict[str, int]]
     files: list[Path] = field(default_factory=list)
+    parts: list[Dataset] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         # Every document has both fields as strings: BEIR corpora omit "title" in places, and encoders join them.
@@ -42,7 +47,37 @@ class Dataset:
 
     def summary(self) -> str:
         judged = sum(len(v) for v in self.qrels.values())
-        return f"{self.name}: {len(self.corpus)} docs, {len(self.queries)} queries, {judged} judgments"
+        parts = f" in {len(self.parts)} parts" if self.parts else ""
+        return f"{self.name}: {len(self.corpus)} docs, {len(self.queries)} queries, {judged} judgments{parts}"
+
+
+def composite(name: str, parts: list[Dataset]) -> Dataset:
+    """One dataset over `parts`, each part's ids prefixed with its last name component (`cqadupstack/android` →
+    `android/<id>`) so they stay unique. Documents are shared, not copied."""
+
+    def tagged(part: Dataset) -> Dataset:
+        tag = part.name.rsplit("/", 1)[-1] + "/"
+        return Dataset(
+            part.name,
+            {tag + d: doc for d, doc in part.corpus.items()},
+            {tag + q: text for q, text in part.queries.items()},
+            {tag + q: {tag + d: r for d, r in docs.items()} for q, docs in part.qrels.items()},
+            files=list(part.files),
+        )
+
+    return union(name, [tagged(p) for p in parts])
+
+
+def union(name: str, parts: list[Dataset]) -> Dataset:
+    """The composite of parts whose ids are already unique across them (the parts of another composite)."""
+    return Dataset(
+        name,
+        {d: doc for p in parts for d, doc in p.corpus.items()},
+        {q: text for p in parts for q, text in p.queries.items()},
+        {q: docs for p in parts for q, docs in p.qrels.items()},
+        files=[f for p in parts for f in p.files],
+        parts=list(parts),
+    )
 
 
 # --------------------------------------------------------------------------------------------------- BEIR
@@ -289,6 +324,12 @@ def synthetic_dataset(n_docs: int = 40, n_queries: int = 8, seed: int = 0, words
 # --------------------------------------------------------------------------------------------------- by name
 
 _XQUAD = re.compile(r"^xquad_r/([a-z]{2})-([a-z]{2})$")
+# BEIR's CQADupStack is released as one folder per forum; BEIR and COCO-DR report the mean over the twelve.
+CQADUPSTACK_FORUMS = (
+    "android", "english", "gaming", "gis", "mathematica", "physics",
+    "programmers", "stats", "tex", "unix", "webmasters", "wordpress",
+)  # fmt: skip
+COMPOSITES: dict[str, tuple[str, ...]] = {"cqadupstack": tuple(f"cqadupstack/{f}" for f in CQADUPSTACK_FORUMS)}
 
 
 def _folder_name(name: str) -> str:
@@ -308,6 +349,8 @@ def _complete(name: str, path: Path, split: str) -> bool:
         return _existing(path / "en.json")
     if name.startswith("bitext/"):  # parallel text: one folder per language pair with train.<lang> files
         return any(_existing(f) for f in path.glob("*/train.*"))
+    if name in COMPOSITES:
+        return all(beir_files(path / member.rsplit("/", 1)[-1], split) is not None for member in COMPOSITES[name])
     return beir_files(path, split) is not None
 
 
@@ -322,6 +365,8 @@ def find_dataset(name: str, data_dir: str | Path | None = None, split: str = "te
 
 def load_dataset(name: str, split: str = "test", data_dir: str | Path | None = None) -> Dataset:
     """Load dataset `name` ("scifact", "cranfield", "cisi", "xquad_r/de-en", BEIR names) from the data dirs.
+
+    "cqadupstack" is the composite of its twelve forums; "cqadupstack/<forum>" is one forum alone.
 
     When absent and `CLAIMCHECK_NETWORK=1`, the official release is downloaded into `<home>/data` first;
     otherwise `DatasetMissing` says where we looked and where the data comes from.
@@ -345,4 +390,7 @@ def load_dataset(name: str, split: str = "test", data_dir: str | Path | None = N
     match = _XQUAD.match(name)
     if match:
         return load_xquad_r(path, *match.groups())
+    if name in COMPOSITES:
+        members = COMPOSITES[name]
+        return composite(name, [load_beir(path / m.rsplit("/", 1)[-1], split, name=m) for m in members])
     return load_beir(path, split, name=name)

@@ -56,8 +56,7 @@ def run(ctx: RunContext) -> ExperimentOutput:
 
     from claimcheck.retrieval.distributed import init_from_env
     from claimcheck.retrieval.encoders import Encoder
-    from claimcheck.retrieval.metrics import evaluate, mean
-    from claimcheck.retrieval.search import exact_search, to_run
+    from claimcheck.retrieval.evaluation import dataset_mean, retrieve_and_evaluate
 
     cfg: dict[str, Any] = ctx.config
     seed = ctx.seeds[0] if ctx.seeds else 0
@@ -67,8 +66,9 @@ def run(ctx: RunContext) -> ExperimentOutput:
 
     ctx.step(f"load dataset {cfg['dataset']}")
     ds = _dataset(cfg["dataset"], cfg.get("split", "test"), ctx)
-    for path in ds.files:
-        ctx.fingerprint(f"data:{ds.name}/{path.name}", path)
+    for part in ds.parts or [ds]:
+        for path in part.files:
+            ctx.fingerprint(f"data:{part.name}/{path.name}", path)
     entry = catalogue.entry(ds.name)
     if entry and entry.sha256 and ds.files:
         differ = catalogue.verify(entry, ds.files[0].parent)
@@ -89,19 +89,12 @@ def run(ctx: RunContext) -> ExperimentOutput:
     if wdir is not None:
         ctx.fingerprint(f"weights:{cfg['model']}", wdir)
 
-    docids, qids = list(ds.corpus), list(ds.queries)
     t0 = time.perf_counter()
-    ctx.step(f"encode {len(docids)} documents", total=len(docids))
-    doc_emb = encoder.encode_corpus([ds.corpus[d] for d in docids])
-    ctx.step(f"encode {len(qids)} queries", total=len(qids))
-    query_emb = encoder.encode_queries([ds.queries[q] for q in qids])
-    encode_s = time.perf_counter() - t0
-
-    ctx.step("exact search")
-    scores, indices = exact_search(query_emb, doc_emb, int(cfg.get("top_k", 1000)), protocol.similarity)
-    per_metric = evaluate(to_run(scores, indices, qids, docids), ds.qrels, cfg.get("metrics", ["nDCG@10"]))
+    metrics = cfg.get("metrics", ["nDCG@10"])
+    per_metric = retrieve_and_evaluate(encoder, ds, metrics, int(cfg.get("top_k", 1000)), ctx.step)
+    retrieval_s = time.perf_counter() - t0
     measurements = [
-        Measurement(dataset=ds.name, metric=metric, seed=seed, value=mean(pq), per_query=pq)
+        Measurement(dataset=ds.name, metric=metric, seed=seed, value=dataset_mean(ds, pq), per_query=pq)
         for metric, pq in per_metric.items()
     ]
     return ExperimentOutput(
@@ -111,7 +104,7 @@ def run(ctx: RunContext) -> ExperimentOutput:
             "dataset": ds.summary(),
             "protocol": protocol.model_dump(),
             "model": str(cfg["model"]),
-            "encode_seconds": round(encode_s, 2),
+            "retrieval_seconds": round(retrieval_s, 2),
             "threads": torch.get_num_threads(),
         },
     )

@@ -40,10 +40,12 @@ def subsample(
     otherwise leave room for only a handful of queries. Every condition is scored on the same sub-collection,
     so differences between conditions stay comparable; absolute values are not those of the full collection.
     """
-    from claimcheck.retrieval.data import Dataset
+    from claimcheck.retrieval.data import Dataset, union
 
     if max_queries is None and max_docs is None:
         return ds
+    if ds.parts:  # each forum of a composite is cut to the budget on its own, and keeps its own corpus
+        return union(ds.name, [subsample(p, max_queries, max_docs, max_rel_per_query, seed) for p in ds.parts])
     rng = random.Random(f"{ds.name}-{seed}")
     judged = sorted(q for q in ds.queries if any(r > 0 and d in ds.corpus for d, r in ds.qrels.get(q, {}).items()))
     rng.shuffle(judged)
@@ -72,8 +74,9 @@ def _load(name: str, split: str, ctx: RunContext) -> Dataset:
     from claimcheck.retrieval.data import load_dataset
 
     ds = load_dataset(name, split=split, data_dir=ctx.data_dir)
-    for f in ds.files:
-        ctx.fingerprint(f"{name}:{Path(f).name}", f)
+    for part in ds.parts or [ds]:
+        for f in part.files:
+            ctx.fingerprint(f"{part.name}:{Path(f).name}", f)
     return ds
 
 
@@ -132,19 +135,13 @@ def protocol_for(ctx: RunContext, key: str, dataset: str | None = None) -> Encod
 def evaluate_model(model: Any, tokenizer: Any, ctx: RunContext, targets: dict[str, Dataset]) -> dict[str, dict]:
     """{target: per-query nDCG@10} with exact search under the evaluation protocol."""
     from claimcheck.retrieval.encoders import Encoder
-    from claimcheck.retrieval.metrics import evaluate
-    from claimcheck.retrieval.search import exact_search, to_run
+    from claimcheck.retrieval.evaluation import retrieve_and_evaluate
     from replications.coco_dr.model import encoder_of
 
     out = {}
     for name, ds in targets.items():
-        proto = protocol_for(ctx, "eval_protocol", name)
-        enc = Encoder(encoder_of(model), proto, tokenizer=tokenizer)
-        qids, docids = list(ds.queries), list(ds.corpus)
-        q = enc.encode_queries([ds.queries[x] for x in qids])
-        d = enc.encode_corpus([ds.corpus[x] for x in docids])
-        scores, idx = exact_search(q, d, k=ctx.config["search_k"], similarity=proto.similarity)
-        out[name] = evaluate(to_run(scores, idx, qids, docids), ds.qrels, [METRIC])[METRIC]
+        enc = Encoder(encoder_of(model), protocol_for(ctx, "eval_protocol", name), tokenizer=tokenizer)
+        out[name] = retrieve_and_evaluate(enc, ds, [METRIC], k=ctx.config["search_k"])[METRIC]
     return out
 
 
@@ -155,7 +152,7 @@ def run_ablation(ctx: RunContext) -> ExperimentOutput:
     import torch
 
     from claimcheck.retrieval.distributed import init_from_env
-    from claimcheck.retrieval.metrics import mean
+    from claimcheck.retrieval.evaluation import dataset_mean
     from replications.coco_dr.coco import CocoConfig, build_spans, coco_pretrain
     from replications.coco_dr.model import encoder_of, load
     from replications.coco_dr.train import FinetuneConfig, finetune
@@ -220,7 +217,14 @@ def run_ablation(ctx: RunContext) -> ExperimentOutput:
             }
             per_query[(condition, seed)] = timed("evaluate", evaluate_model, model, tokenizer, ctx, targets)
     measurements = [
-        Measurement(condition=cond, dataset=name, metric=METRIC, seed=seed, value=mean(scores), per_query=scores)
+        Measurement(
+            condition=cond,
+            dataset=name,
+            metric=METRIC,
+            seed=seed,
+            value=dataset_mean(targets[name], scores),
+            per_query=scores,
+        )
         for (cond, seed), by_target in per_query.items()
         for name, scores in by_target.items()
     ]

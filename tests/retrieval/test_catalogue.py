@@ -36,3 +36,9 @@ def test_verify_reports_files_that_differ(tmp_path: Path) -> None:
 
 def test_shared_scifact_matches_the_catalogue(shared_data: Path) -> None:
     assert catalogue.verify(catalogue.CATALOGUE["scifact"], shared_data / "scifact") == []
+
+
+def test_a_collection_member_has_its_collection_entry() -> None:
+    assert catalogue.entry("cqadupstack/gis").name == "cqadupstack"  # type: ignore[union-attr]
+    assert catalogue.entry("xquad_r/de-en").name == "xquad_r"  # type: ignore[union-attr]
+    assert catalogue.entry("no-such-set") is None

@@ -181,3 +181,33 @@ def test_real_collections_have_the_documented_sizes(shared_data: Path) -> None:
     cran = data.load_dataset("cranfield", data_dir=shared_data)
     grades = {g for docs in cran.qrels.values() for g in docs.values()}
     assert grades == {0, 1, 2, 3, 4}
+
+
+def _forum(name: str, n_docs: int = 3) -> Dataset:
+    corpus = {str(i): {"title": "", "text": f"{name} post {i}"} for i in range(n_docs)}
+    return Dataset(name, corpus, {"1": f"{name} question"}, {"1": {"0": 1}})
+
+
+def test_cqadupstack_is_a_composite_of_its_twelve_forums(tmp_path: Path) -> None:
+    root = tmp_path / "cqadupstack"
+    for forum in data.CQADUPSTACK_FORUMS[:-1]:
+        data.write_beir(_forum(forum), root / forum)
+    assert data.find_dataset("cqadupstack", tmp_path) is None  # one forum missing: not the dataset
+    assert data.find_dataset("cqadupstack/android", tmp_path) == root / "android"
+    data.write_beir(_forum(data.CQADUPSTACK_FORUMS[-1]), root / data.CQADUPSTACK_FORUMS[-1])
+
+    ds = data.load_dataset("cqadupstack", data_dir=tmp_path)
+    assert [p.name for p in ds.parts] == [f"cqadupstack/{f}" for f in data.CQADUPSTACK_FORUMS]
+    assert len(ds.corpus) == 36 and len(ds.queries) == 12 and len(ds.files) == 36
+    assert ds.qrels["gis/1"] == {"gis/0": 1} and ds.corpus["gis/2"]["text"] == "gis post 2"
+    assert set(ds.parts[3].queries) == {"gis/1"}  # a part holds its own forum, ids as in the union
+    assert "in 12 parts" in ds.summary()
+    alone = data.load_dataset("cqadupstack/gis", data_dir=tmp_path)
+    assert alone.name == "cqadupstack/gis" and alone.qrels == {"1": {"0": 1}} and not alone.parts
+
+
+def test_union_keeps_parts_whose_ids_are_already_unique() -> None:
+    whole = data.composite("pair", [_forum("a/x"), _forum("b/y", n_docs=2)])
+    assert set(whole.corpus) == {"x/0", "x/1", "x/2", "y/0", "y/1"}
+    again = data.union("pair", whole.parts)
+    assert again.corpus == whole.corpus and again.qrels == whole.qrels and len(again.parts) == 2

@@ -49,6 +49,23 @@ def test_local_model_and_dataset_from_a_data_dir(tmp_path: Path) -> None:
     }  # fmt: skip
 
 
+def test_cqadupstack_is_scored_forum_by_forum_and_averaged(tmp_path: Path) -> None:
+    from claimcheck.retrieval.data import CQADUPSTACK_FORUMS
+    from claimcheck.retrieval.encoders import build_tiny_bert
+
+    model = build_tiny_bert(tmp_path / "model")
+    for i, forum in enumerate(CQADUPSTACK_FORUMS):
+        write_beir(synthetic_dataset(n_docs=12, n_queries=2 + i % 3, seed=i), tmp_path / "data" / "cqadupstack" / forum)
+    params = {"model": str(model), "dataset": "cqadupstack", "metrics": ["nDCG@10"]}
+    ctx = _ctx("beir.beir_eval", "full", tmp_path, params, tmp_path / "data")
+    (m,) = get_experiment("beir.beir_eval").fn(ctx).measurements
+    assert m.dataset == "cqadupstack" and len(m.per_query) == sum(2 + i % 3 for i in range(12))
+    by_forum = [[v for q, v in m.per_query.items() if q.startswith(f"{f}/")] for f in CQADUPSTACK_FORUMS]
+    assert m.value == pytest.approx(sum(sum(s) / len(s) for s in by_forum) / 12)
+    assert "data:cqadupstack/gis/corpus.jsonl" in ctx.fingerprints
+    assert len([k for k in ctx.fingerprints if k.startswith("data:")]) == 36
+
+
 def test_full_scale_requirements_name_what_each_claim_needs() -> None:
     control = get_experiment("beir.beir_eval").scales["full"].requirements
     assert not control.network and control.gpus == 0

@@ -41,6 +41,23 @@ def test_subsample_keeps_queries_and_their_judgments() -> None:
     assert subsample(ds, 8, 30, 2).qrels == small.qrels  # deterministic
 
 
+def test_subsample_cuts_each_part_of_a_composite_on_its_own() -> None:
+    from claimcheck.retrieval.data import composite
+
+    def forum(name: str) -> Dataset:
+        corpus = {f"d{i}": {"title": "", "text": f"{name} {i}"} for i in range(50)}
+        qrels = {f"q{i}": {f"d{i}": 1} for i in range(10)}
+        return Dataset(name, corpus, {q: q for q in qrels}, qrels)
+
+    whole = composite("c", [forum("c/a"), forum("c/b")])
+    small = subsample(whole, max_queries=3, max_docs=20)
+    assert [p.name for p in small.parts] == ["c/a", "c/b"]
+    for part, tag in zip(small.parts, ("a/", "b/"), strict=True):
+        assert len(part.queries) == 3 and len(part.corpus) == 20
+        assert all(d.startswith(tag) for d in part.corpus)  # ids keep one prefix, not two
+    assert len(small.queries) == 6 and len(small.corpus) == 40
+
+
 class _WordTokenizer:
     def __call__(self, text: str, add_special_tokens: bool = False) -> dict:
         return {"input_ids": [len(w) for w in text.split()]}
