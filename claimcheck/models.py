@@ -207,6 +207,10 @@ class Measurement(Record):
     seed: int = 0
     value: float
     per_query: dict[str, float] = Field(default_factory=dict)
+    query_weights: dict[str, float] = Field(
+        default_factory=dict,
+        description="each query's weight in `value`, mean 1 (a composite's forums count equally); empty: all 1",
+    )
 
     @field_validator("value")
     @classmethod

@@ -179,6 +179,19 @@ class EffectStats:
     relative: bool = False
 
 
+def _scores(ms: list[Measurement], order: list[str]) -> np.ndarray:
+    """(measurements × queries) per-query scores, each times its query's weight in the dataset's figure.
+
+    Weights are rescaled to mean 1 over `order`, so a plain mean, bootstrap or paired test over the columns
+    estimates the figure the experiment reports (for a composite, the mean of its parts' means).
+    """
+    scores = np.array([[m.per_query[q] for q in order] for m in ms])
+    if not ms[0].query_weights:
+        return scores
+    weights = np.array([ms[0].query_weights.get(q, 1.0) for q in order])
+    return scores * (weights / weights.mean())
+
+
 def _paired_scores(
     measurements: list[Measurement], target: EffectTarget, dataset: str
 ) -> tuple[list[int], np.ndarray, np.ndarray]:
@@ -196,9 +209,7 @@ def _paired_scores(
     if not qids:
         raise InvalidMeasurement(f"no per-query scores shared by condition and baseline on {dataset}")
     order = sorted(qids)
-    c = np.array([[cond[s].per_query[q] for q in order] for s in seeds])
-    b = np.array([[base[s].per_query[q] for q in order] for s in seeds])
-    return seeds, c, b
+    return seeds, _scores([cond[s] for s in seeds], order), _scores([base[s] for s in seeds], order)
 
 
 def effect_stats(measurements: list[Measurement], target: EffectTarget, seed: int = 0) -> EffectStats:
@@ -315,8 +326,7 @@ def _interval_over_queries(ms: list[Measurement], factor: float) -> tuple[float,
     """Bootstrap interval of the seed-averaged per-query mean, or mean ± 1.96·s/√n without per-query scores."""
     shared = set.intersection(*(set(m.per_query) for m in ms)) if ms else set()
     if shared:
-        order = sorted(shared)
-        per_q = np.mean([[m.per_query[q] for q in order] for m in ms], axis=0) * factor
+        per_q = _scores(ms, sorted(shared)).mean(axis=0) * factor
         return bootstrap_ci(per_q, n_resamples=N_RESAMPLES, confidence=CONFIDENCE)
     if len(ms) > 1:
         values = np.array([m.value for m in ms]) * factor

@@ -252,3 +252,24 @@ def test_method_claim_names_the_tests_that_check_the_implementation() -> None:
     result = judge(claim, None)
     assert result.verdict == "not-run"
     assert result.reason.startswith(NO_REPLICATION) and "tests/x.py::test_y" in result.reason
+
+
+def test_weighted_queries_make_the_statistics_estimate_a_composites_figure() -> None:
+    # Two forums: 2 queries at 0.9 and 8 at 0.1. The figure is the mean of forum means (0.5), not the pooled 0.26.
+    scores = {"a/0": 0.9, "a/1": 0.9, **{f"b/{i}": 0.1 for i in range(8)}}
+    weights = {q: 10 / (2 * (2 if q.startswith("a/") else 8)) for q in scores}
+    ms = [
+        Measurement(condition=c, dataset="d", metric="nDCG@10", seed=s, value=0.5 + shift, query_weights=weights,
+                    per_query={q: v + shift for q, v in scores.items()})
+        for s in (0, 1, 2) for c, shift in (("cond", 0.05), ("base", 0.0))
+    ]  # fmt: skip
+    stats = effect_stats(ms, EFFECT)
+    assert stats.per_dataset["d"]["condition"] == pytest.approx(0.55)
+    assert stats.per_dataset["d"]["baseline"] == pytest.approx(0.5)
+    value = Claim(
+        id="v", text="t", quantity=Quantity(value=0.55, decimals=2),
+        replication=Replication(experiment="x.y", value=ValueTarget(condition="cond", metric="nDCG@10", dataset="d")),
+    )  # fmt: skip
+    result = judge(value, record(ms, "full"))
+    assert result.measured == pytest.approx(0.55) and result.verdict == Verdict.VERIFIED
+    assert result.interval is not None and result.interval[0] <= 0.55 <= result.interval[1]

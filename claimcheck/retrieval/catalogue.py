@@ -19,6 +19,7 @@ from pydantic import Field
 
 from claimcheck.home import NETWORK_ENV, atomic_write_bytes, network_allowed, sha256_file, subdir
 from claimcheck.models import Record
+from claimcheck.retrieval.data import COMPOSITES
 
 BEIR_URL = "https://public.ukp.informatik.tu-darmstadt.de/thakur/BEIR/datasets/{name}.zip"
 LAREQA_URL = "https://raw.githubusercontent.com/google-research-datasets/lareqa/master/xquad-r/{lang}.json"
@@ -112,7 +113,10 @@ CATALOGUE: dict[str, CatalogueEntry] = {
 def entry(name: str) -> CatalogueEntry | None:
     """The catalogue entry of a dataset; a member of a collection (`xquad_r/de-en`, `cqadupstack/gis`) has its
     collection's."""
-    return CATALOGUE.get(name.split("/", 1)[0]) or CATALOGUE.get(name)
+    collection = name.split("/", 1)[0]
+    if collection in ("xquad_r", *COMPOSITES):
+        return CATALOGUE.get(collection)
+    return CATALOGUE.get(name)
 
 
 def source_hint(name: str) -> str:

@@ -70,6 +70,10 @@ def composite(name: str, parts: list[Dataset]) -> Dataset:
 
 def union(name: str, parts: list[Dataset]) -> Dataset:
     """The composite of parts whose ids are already unique across them (the parts of another composite)."""
+    for kind in ("corpus", "queries"):
+        ids = [i for p in parts for i in getattr(p, kind)]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"{name}: parts {[p.name for p in parts]} share {kind} ids; give each part its own name")
     return Dataset(
         name,
         {d: doc for p in parts for d, doc in p.corpus.items()},

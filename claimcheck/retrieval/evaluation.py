@@ -2,7 +2,8 @@
 
 One path for every experiment that scores an encoder on a collection. A composite dataset (CQADupStack) is
 searched part by part, each forum against its own corpus, as BEIR does; its figure is the mean of the parts'
-means (`dataset_mean`), which is how BEIR and COCO-DR report CQADupStack.
+means, which is how BEIR and COCO-DR report CQADupStack. `query_weights` expresses that mean as a weighted mean
+over queries, so the verdict statistics (bootstrap intervals, paired tests) estimate the same figure.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 
+from claimcheck.metric_names import normalise_metric
 from claimcheck.retrieval.data import Dataset
-from claimcheck.retrieval.metrics import evaluate, mean
+from claimcheck.retrieval.metrics import evaluate
 from claimcheck.retrieval.search import exact_search, to_run
 
 if TYPE_CHECKING:
@@ -24,7 +26,7 @@ def retrieve_and_evaluate(
     encoder: Encoder, ds: Dataset, metrics: Iterable[str], k: int = 1000, step: Step | None = None
 ) -> dict[str, dict[str, float]]:
     """{metric: {qid: score}} for `encoder` on `ds` (every part of a composite, ids as in `ds`)."""
-    names = list(metrics)
+    names = list(dict.fromkeys(normalise_metric(m) for m in metrics))  # the names `evaluate` answers with
     out: dict[str, dict[str, float]] = {m: {} for m in names}
     for part in ds.parts or [ds]:
         qids, docids = list(part.queries), list(part.corpus)
@@ -42,8 +44,23 @@ def retrieve_and_evaluate(
     return out
 
 
+def query_weights(ds: Dataset, per_query: Mapping[str, float]) -> dict[str, float]:
+    """Each scored query's weight in the dataset's figure, scaled to mean 1; empty when every query weighs 1.
+
+    A composite's queries weigh 1 / (parts × queries in their part), so the weighted mean is the mean of the
+    parts' means.
+    """
+    if not ds.parts:
+        return {}
+    groups = [[q for q in part.qrels if q in per_query] for part in ds.parts]
+    groups = [g for g in groups if g]
+    total = sum(len(g) for g in groups)
+    return {q: total / (len(groups) * len(g)) for g in groups for q in g}
+
+
 def dataset_mean(ds: Dataset, per_query: Mapping[str, float]) -> float:
     """The dataset's figure: the mean over its queries, or for a composite the mean of its parts' means."""
-    if not ds.parts:
-        return mean(per_query)
-    return mean({p.name: mean({q: per_query[q] for q in p.qrels if q in per_query}) for p in ds.parts})
+    if not per_query:
+        return float("nan")
+    weights = query_weights(ds, per_query)
+    return sum(v * weights.get(q, 1.0) for q, v in per_query.items()) / len(per_query)

@@ -56,7 +56,7 @@ def run(ctx: RunContext) -> ExperimentOutput:
 
     from claimcheck.retrieval.distributed import init_from_env
     from claimcheck.retrieval.encoders import Encoder
-    from claimcheck.retrieval.evaluation import dataset_mean, retrieve_and_evaluate
+    from claimcheck.retrieval.evaluation import dataset_mean, query_weights, retrieve_and_evaluate
 
     cfg: dict[str, Any] = ctx.config
     seed = ctx.seeds[0] if ctx.seeds else 0
@@ -94,7 +94,14 @@ def run(ctx: RunContext) -> ExperimentOutput:
     per_metric = retrieve_and_evaluate(encoder, ds, metrics, int(cfg.get("top_k", 1000)), ctx.step)
     retrieval_s = time.perf_counter() - t0
     measurements = [
-        Measurement(dataset=ds.name, metric=metric, seed=seed, value=dataset_mean(ds, pq), per_query=pq)
+        Measurement(
+            dataset=ds.name,
+            metric=metric,
+            seed=seed,
+            value=dataset_mean(ds, pq),
+            per_query=pq,
+            query_weights=query_weights(ds, pq),
+        )
         for metric, pq in per_metric.items()
     ]
     return ExperimentOutput(

@@ -39,13 +39,16 @@ def subsample(
     restricted to the kept documents: collections like CISI (about 40 relevant documents per query) would
     otherwise leave room for only a handful of queries. Every condition is scored on the same sub-collection,
     so differences between conditions stay comparable; absolute values are not those of the full collection.
+    A composite (CQADupStack) shares the budget out over its parts, each cut on its own.
     """
     from claimcheck.retrieval.data import Dataset, union
 
     if max_queries is None and max_docs is None:
         return ds
-    if ds.parts:  # each forum of a composite is cut to the budget on its own, and keeps its own corpus
-        return union(ds.name, [subsample(p, max_queries, max_docs, max_rel_per_query, seed) for p in ds.parts])
+    if ds.parts:  # the budget is shared out over a composite's forums; each keeps its own corpus
+        n = len(ds.parts)
+        share = [None if b is None else -(-b // n) for b in (max_queries, max_docs)]
+        return union(ds.name, [subsample(p, *share, max_rel_per_query, seed) for p in ds.parts])
     rng = random.Random(f"{ds.name}-{seed}")
     judged = sorted(q for q in ds.queries if any(r > 0 and d in ds.corpus for d, r in ds.qrels.get(q, {}).items()))
     rng.shuffle(judged)
@@ -96,6 +99,8 @@ def load_data(ctx: RunContext) -> tuple[Dataset, dict[str, Dataset], list[str]]:
     source = subsample(
         _load(cfg["source"], cfg["source_split"], ctx), cfg["train_max_queries"], cfg["train_max_docs"], 1_000
     )
+    if source.parts:  # negatives are mined from the whole training corpus, which would mix the forums
+        raise ValueError(f"fine-tuning source {cfg['source']!r} is a composite of {len(source.parts)} parts; name one")
     full_targets = {name: _load(name, "test", ctx) for name in cfg["targets"]}
     rel_cap = cfg.get("eval_max_rel_per_query", 3)
     targets = {
@@ -152,7 +157,7 @@ def run_ablation(ctx: RunContext) -> ExperimentOutput:
     import torch
 
     from claimcheck.retrieval.distributed import init_from_env
-    from claimcheck.retrieval.evaluation import dataset_mean
+    from claimcheck.retrieval.evaluation import dataset_mean, query_weights
     from replications.coco_dr.coco import CocoConfig, build_spans, coco_pretrain
     from replications.coco_dr.model import encoder_of, load
     from replications.coco_dr.train import FinetuneConfig, finetune
@@ -224,6 +229,7 @@ def run_ablation(ctx: RunContext) -> ExperimentOutput:
             seed=seed,
             value=dataset_mean(targets[name], scores),
             per_query=scores,
+            query_weights=query_weights(targets[name], scores),
         )
         for (cond, seed), by_target in per_query.items()
         for name, scores in by_target.items()

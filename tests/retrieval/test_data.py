@@ -211,3 +211,8 @@ def test_union_keeps_parts_whose_ids_are_already_unique() -> None:
     assert set(whole.corpus) == {"x/0", "x/1", "x/2", "y/0", "y/1"}
     again = data.union("pair", whole.parts)
     assert again.corpus == whole.corpus and again.qrels == whole.qrels and len(again.parts) == 2
+
+
+def test_union_refuses_parts_that_share_ids() -> None:
+    with pytest.raises(ValueError, match="share corpus ids"):
+        data.composite("pair", [_forum("a/x"), _forum("b/x")])  # both tagged "x/"

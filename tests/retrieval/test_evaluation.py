@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from claimcheck.retrieval.data import Dataset, composite
-from claimcheck.retrieval.evaluation import dataset_mean, retrieve_and_evaluate
+from claimcheck.retrieval.evaluation import dataset_mean, query_weights, retrieve_and_evaluate
 
 WORDS = ["x", "w", "y", "z"]
 
@@ -54,3 +54,25 @@ def test_a_composite_figure_is_the_mean_of_its_parts_means() -> None:
     per_query = {"a/q": 1.0, "b/q0": 0.0, "b/q1": 0.0, "b/q2": 0.0}
     assert dataset_mean(whole, per_query) == pytest.approx(0.5)  # BEIR's macro average over forums
     assert dataset_mean(Dataset("m", whole.corpus, whole.queries, whole.qrels), per_query) == pytest.approx(0.25)
+
+
+def test_metric_names_come_back_normalised_once() -> None:
+    ds = _ds("d", {"1": "x", "2": "y"}, {"q": "x"}, {"q": {"1": 1}})
+    scores = retrieve_and_evaluate(BagOfWords(), ds, ["NDCG@10", "ndcg_cut_10", "AP"], k=2)
+    assert set(scores) == {"nDCG@10", "AP"} and scores["nDCG@10"] == {"q": 1.0}
+
+
+def test_query_weights_turn_the_mean_over_queries_into_the_mean_over_parts() -> None:
+    a = _ds("c/a", {"1": "x"}, {"q": "x"}, {"q": {"1": 1}})
+    b = _ds("c/b", {"1": "y"}, {f"q{i}": "y" for i in range(3)}, {f"q{i}": {"1": 1} for i in range(3)})
+    whole = composite("c", [a, b])
+    per_query = {"a/q": 1.0, "b/q0": 0.2, "b/q1": 0.2, "b/q2": 0.2}
+    weights = query_weights(whole, per_query)
+    assert weights == {
+        "a/q": 2.0,
+        "b/q0": pytest.approx(2 / 3),
+        "b/q1": pytest.approx(2 / 3),
+        "b/q2": pytest.approx(2 / 3),
+    }
+    assert sum(weights[q] * v for q, v in per_query.items()) / 4 == pytest.approx(dataset_mean(whole, per_query))
+    assert query_weights(Dataset("m", whole.corpus, whole.queries, whole.qrels), per_query) == {}

@@ -50,10 +50,10 @@ def test_subsample_cuts_each_part_of_a_composite_on_its_own() -> None:
         return Dataset(name, corpus, {q: q for q in qrels}, qrels)
 
     whole = composite("c", [forum("c/a"), forum("c/b")])
-    small = subsample(whole, max_queries=3, max_docs=20)
+    small = subsample(whole, max_queries=6, max_docs=40)
     assert [p.name for p in small.parts] == ["c/a", "c/b"]
     for part, tag in zip(small.parts, ("a/", "b/"), strict=True):
-        assert len(part.queries) == 3 and len(part.corpus) == 20
+        assert len(part.queries) == 3 and len(part.corpus) == 20  # the budget shared out over the parts
         assert all(d.startswith(tag) for d in part.corpus)  # ids keep one prefix, not two
     assert len(small.queries) == 6 and len(small.corpus) == 40
 
