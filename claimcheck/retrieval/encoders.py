@@ -40,6 +40,10 @@ class EncodingProtocol(Record):
     title_join: str | None = Field(default=" ", description="separator between title and text; None: text only")
     query_prefix: str = ""
     doc_prefix: str = ""
+    skip_query_id: bool = Field(
+        default=False,
+        description="drop a retrieved document whose id is the query's own (ArguAna and Quora queries are documents)",
+    )
     dataset_overrides: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
     def for_dataset(self, dataset: str) -> EncodingProtocol:
@@ -60,7 +64,9 @@ class EncodingProtocol(Record):
 
 
 PROTOCOLS: dict[str, EncodingProtocol] = {
-    # COCO-DR's evaluate/ code: last-layer CLS, raw dot product, lower-cased, title + text.
+    # COCO-DR's evaluate/ code: last-layer CLS, raw dot product, lower-cased, title + text; its evaluate_beir.py
+    # skips a retrieved passage whose original id is the query's ("for arguana dataset"), as BEIR's
+    # ignore_identical_ids does.
     "coco-dr": EncodingProtocol(
         pooling="cls",
         normalize=False,
@@ -69,6 +75,7 @@ PROTOCOLS: dict[str, EncodingProtocol] = {
         doc_max_length=128,
         lowercase=True,
         title_join=" ",
+        skip_query_id=True,
         dataset_overrides={
             "arguana": {"query_max_length": 128},
             "trec-news": {"doc_max_length": 256},

@@ -39,7 +39,10 @@ def retrieve_and_evaluate(
         if step:
             step(f"{part.name}: exact search", None)
         scores, indices = exact_search(query_emb, doc_emb, k, encoder.protocol.similarity)
-        for metric, per_query in evaluate(to_run(scores, indices, qids, docids), part.qrels, names).items():
+        run = to_run(scores, indices, qids, docids)
+        if encoder.protocol.skip_query_id:
+            run = {q: {d: s for d, s in docs.items() if d != q} for q, docs in run.items()}
+        for metric, per_query in evaluate(run, part.qrels, names).items():
             out[metric].update(per_query)
     return out
 

@@ -14,9 +14,8 @@ WORDS = ["x", "w", "y", "z"]
 class BagOfWords:
     """Counts of a four-word vocabulary: enough to make one document the clear best match of a query."""
 
-    protocol = SimpleNamespace(similarity="dot")
-
-    def __init__(self) -> None:
+    def __init__(self, skip_query_id: bool = False) -> None:
+        self.protocol = SimpleNamespace(similarity="dot", skip_query_id=skip_query_id)
         self.calls: list[int] = []
 
     def _encode(self, texts: list[str]) -> torch.Tensor:
@@ -76,3 +75,10 @@ def test_query_weights_turn_the_mean_over_queries_into_the_mean_over_parts() -> 
     }
     assert sum(weights[q] * v for q, v in per_query.items()) / 4 == pytest.approx(dataset_mean(whole, per_query))
     assert query_weights(Dataset("m", whole.corpus, whole.queries, whole.qrels), per_query) == {}
+
+
+def test_skip_query_id_drops_the_query_itself_from_its_ranking() -> None:
+    # An ArguAna-like set: query "7" is also document "7"; the relevant document is another one.
+    ds = _ds("d", {"7": "x x", "8": "x w", "9": "y"}, {"7": "x x"}, {"7": {"8": 1}})
+    assert retrieve_and_evaluate(BagOfWords(), ds, ["nDCG@1"], k=2)["nDCG@1"] == {"7": 0.0}
+    assert retrieve_and_evaluate(BagOfWords(skip_query_id=True), ds, ["nDCG@1"], k=2)["nDCG@1"] == {"7": 1.0}
