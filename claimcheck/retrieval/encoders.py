@@ -81,6 +81,9 @@ PROTOCOLS: dict[str, EncodingProtocol] = {
             "trec-news": {"doc_max_length": 256},
             "robust04": {"doc_max_length": 256},
             "scifact": {"doc_max_length": 256},
+            # not COCO-DR sets: their queries and documents are numbered apart from 1, so equal ids mean nothing
+            "cranfield": {"skip_query_id": False},
+            "cisi": {"skip_query_id": False},
         },
     ),
     # sentence-transformers/all-MiniLM-L6-v2 as MTEB runs it: mean pooling, L2-normalised, 256 tokens, cosine.

@@ -82,3 +82,11 @@ def test_skip_query_id_drops_the_query_itself_from_its_ranking() -> None:
     ds = _ds("d", {"7": "x x", "8": "x w", "9": "y"}, {"7": "x x"}, {"7": {"8": 1}})
     assert retrieve_and_evaluate(BagOfWords(), ds, ["nDCG@1"], k=2)["nDCG@1"] == {"7": 0.0}
     assert retrieve_and_evaluate(BagOfWords(skip_query_id=True), ds, ["nDCG@1"], k=2)["nDCG@1"] == {"7": 1.0}
+
+
+def test_coco_dr_protocol_skips_the_query_itself_except_on_the_classic_collections() -> None:
+    from claimcheck.retrieval.encoders import get_protocol
+
+    assert get_protocol("coco-dr", "arguana").skip_query_id and get_protocol("coco-dr", "quora").skip_query_id
+    assert not get_protocol("coco-dr", "cranfield").skip_query_id and not get_protocol("coco-dr", "cisi").skip_query_id
+    assert not get_protocol("minilm", "arguana").skip_query_id
