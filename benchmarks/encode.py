@@ -6,7 +6,7 @@ bf16 where the hardware computes it natively, else int8), token-budget batches o
 is cut into `--rounds` slices and the two encoders alternate slice by slice (which goes first alternates too), so
 the load of a shared machine falls on both alike; the totals are the sums over slices. Both embeddings are then
 evaluated on the SciFact test queries (nDCG@10, trec_eval semantics). Acceptance: ratio ≥ 2.5 and
-|ΔnDCG@10| ≤ 0.002. Measured on this AVX2-only CPU (22 Nov 2026, idle): onnxruntime int8 1.68× with +0.0029
+|ΔnDCG@10| ≤ 0.002. Measured on this AVX2-only CPU (22 Nov 2026, idle): onnxruntime int8 1.64–1.68× with +0.0029
 (full corpus), onnxruntime fp32 1.17× with ±0.0000 (1,500 documents); see README "Encoding speed".
 Run: `python benchmarks/encode.py [--limit 500] [--rounds 6] [--backend torch|onnxruntime] [--precision ...]`.
 """
