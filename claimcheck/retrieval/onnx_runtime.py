@@ -75,10 +75,19 @@ def onnx_encoder(model: Any, precision: OnnxPrecision = "fp32", threads: int | N
     """An ONNX Runtime session for this torch encoder (a BERT-family `transformers` model), built or reused."""
     import torch
 
-    target = subdir("onnx") / f"{weights_key(model)}-{precision}-r{RECIPE}" / "model.onnx"
+    stem = f"{weights_key(model)}-{precision}"
+    target = subdir("onnx") / f"{stem}-r{RECIPE}" / "model.onnx"
     if not target.is_file():
         _build(model, precision, target)
+        _prune_older_recipes(target.parent, stem)
     return OnnxEncoderModel(target, int(model.config.hidden_size), threads or torch.get_num_threads())
+
+
+def _prune_older_recipes(entry: Path, stem: str) -> None:
+    """Delete what older recipes built from the same weights at the same precision: nothing will read it again."""
+    for old in [entry.parent / stem, *entry.parent.glob(f"{stem}-r*")]:
+        if old != entry and old.is_dir():
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def _build(model: Any, precision: OnnxPrecision, target: Path) -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -41,6 +42,13 @@ def test_export_is_cached_by_weights_and_precision(tiny_bert: Path, claimcheck_h
     assert first.path.is_relative_to(claimcheck_home / "onnx")
     assert onnx_encoder(model, "int8", threads=1).path != first.path
     assert not list((claimcheck_home / "onnx").glob(".build-*"))  # no staging left behind
+    stem = first.path.parent.name.rsplit("-r", 1)[0]
+    for stale in (f"{stem}", f"{stem}-r0"):  # entries an older recipe built from the same weights
+        (claimcheck_home / "onnx" / stale).mkdir()
+    shutil.rmtree(first.path.parent)
+    assert onnx_encoder(model, "fp32", threads=1).path == first.path  # rebuilt ...
+    assert not (claimcheck_home / "onnx" / stem).exists() and not (claimcheck_home / "onnx" / f"{stem}-r0").exists()
+    assert len(list((claimcheck_home / "onnx").glob("*-int8-r*"))) == 1  # ... and the other precision kept
     with torch.no_grad():
         model.encoder.layer[0].output.dense.bias.add_(1.0)
     assert weights_key(model) not in str(first.path)  # changed weights, new entry
