@@ -22,7 +22,8 @@ SCALES: tuple[Scale, ...] = ("smoke", "proxy", "full")
 class Record(BaseModel):
     """Base for every file-crossing record: unknown fields are errors."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    # NaN is written as the JSON constant NaN (not null), so a record of an invalid measurement reads back as one
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, ser_json_inf_nan="constants")
 
 
 # --------------------------------------------------------------------------------------------------- sources
@@ -253,6 +254,9 @@ class RunRecord(Record):
     scale: Scale
     config: dict[str, Any]
     seeds: list[int]
+    code: dict[str, str] = Field(
+        default_factory=dict, description="the code hashes in `key` (results.code_version); empty in older records"
+    )
     claim_ids: list[str] = Field(default_factory=list)
     status: Literal["ok", "error"]
     error: str | None = None

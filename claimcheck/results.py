@@ -98,6 +98,21 @@ def run_key(experiment: str, scale: Scale, config: dict[str, Any], seeds: list[i
     return hashlib.sha256(canonical_json(payload).encode("utf-8")).hexdigest()
 
 
+def stale_code(record: RunRecord, experiment: Experiment) -> list[str]:
+    """What differs between the code that made `record` and this code (empty: the record is current)."""
+    if not record.code:
+        return ["unknown (the record predates code versions in records)"]
+    current = code_version(experiment)
+    return [name for name in sorted(current.keys() | record.code.keys()) if current.get(name) != record.code.get(name)]
+
+
+def key_matches_contents(record: RunRecord) -> bool:
+    """Whether the record's key is the hash of what it says defined it (records with no code cannot tell)."""
+    if not record.code:
+        return True
+    return run_key(record.experiment, record.scale, record.config, record.seeds, record.code) == record.key
+
+
 def config_matches(record: RunRecord, config: dict[str, Any]) -> bool:
     return canonical_json(record.config) == canonical_json(config)
 
@@ -123,7 +138,12 @@ class RecordStore:
         return read_model_or_none(self.path(key), RunRecord)
 
     def put(self, record: RunRecord) -> Path:
+        """Store `record` under its key, except that a failed run never replaces a successful one."""
         path = self.path(record.key)
+        if record.status == "error":
+            stored = self.get(record.key)
+            if stored is not None and stored.status == "ok":
+                return path
         write_model(path, record)
         return path
 
@@ -164,7 +184,11 @@ class RecordStore:
             if len(record.key) != 64 or any(c not in "0123456789abcdef" for c in record.key):
                 summary.invalid.append((str(path), f"key {record.key!r} is not a sha256 hex digest"))
                 continue
-            if self.path(record.key).is_file():
+            if not key_matches_contents(record):
+                summary.invalid.append((str(path), "key is not the hash of the record's experiment, config and code"))
+                continue
+            stored = self.get(record.key)
+            if stored is not None and not (stored.status == "error" and record.status == "ok"):
                 summary.already_present.append(record.key)
                 continue
             if record.imported_from is None:

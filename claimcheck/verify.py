@@ -40,7 +40,7 @@ from claimcheck.models import (
 )
 from claimcheck.provenance import collect as collect_provenance
 from claimcheck.provenance import peak_memory_mb, reset_peak_memory
-from claimcheck.results import CacheMode, RecordStore, canonical_json, code_version, run_key
+from claimcheck.results import CacheMode, RecordStore, canonical_json, code_version, run_key, stale_code
 from claimcheck.verdicts import judge, not_run, verdict_scale_preference
 
 ScaleRequest = Literal["smoke", "proxy", "full", "auto"]
@@ -402,6 +402,7 @@ def run_experiment(
         scale=scale,
         config=dict(config),
         seeds=list(seeds),
+        code=code_version(experiment),
         claim_ids=list(claim_ids),
         status=status,
         error=error,
@@ -500,10 +501,10 @@ def verify(
 def stored_record(
     claim: Claim, experiment: Experiment | None, records: Sequence[RunRecord], scales: Sequence[Scale]
 ) -> RunRecord | None:
-    """The stored record (any code version, local or imported) that best speaks to a claim.
+    """The stored record (local or imported) that best speaks to a claim.
 
-    The first of `scales` with a record of the claim's experiment and config wins; within a scale the newest
-    successful record, else the newest failed one.
+    The first of `scales` with a record of the claim's experiment and config wins; within a scale a record made
+    by this code before one made by other code, then the newest successful record, else the newest failed one.
     """
     rep = claim.replication
     if rep is None or experiment is None:
@@ -520,8 +521,26 @@ def stored_record(
             if r.experiment == rep.experiment and r.scale == scale and canonical_json(r.config) == config
         ]  # fmt: skip
         if matching:
-            return max(matching, key=lambda r: (r.status == "ok", r.started_at))
+            return max(matching, key=lambda r: (not stale_code(r, experiment), r.status == "ok", r.started_at))
     return None
+
+
+def judge_stored(claim: Claim, record: RunRecord, experiment: Experiment, command: str | None) -> ClaimResult:
+    """The verdict of a stored record; one made by other code is reported but never counted as evidence."""
+    result = judge(claim, record, command)
+    differs = stale_code(record, experiment)
+    if not differs:
+        return result
+    said = f"{result.verdict.value}" + (f" at {result.measured:.4g}" if result.measured is not None else "")
+    return not_run(
+        claim,
+        f"the stored {record.scale} record {record.key[:12]} was made by other code ({', '.join(differs)}); "
+        f"it said {said}. Run it again with this code",
+        command,
+        scale=record.scale,
+        experiment=record.experiment,
+        records=[record.key],
+    )
 
 
 def results_from_store(
@@ -545,13 +564,17 @@ def results_from_store(
         exp = experiments.get(rep.experiment)
         command = command_for(claim, exp, registry_path)
         chosen = stored_record(claim, exp, records, verdict_scale_preference(rep.scale))
-        results.append(judge(claim, chosen, command) if chosen else not_run(claim, "no stored run record", command))
+        if chosen is None or exp is None:
+            results.append(not_run(claim, "no stored run record", command))
+        else:
+            results.append(judge_stored(claim, chosen, exp, command))
     return results
 
 
 def prefer_own_scale_records(plan: Plan, results: list[ClaimResult], store: RecordStore) -> list[ClaimResult]:
     """Where this run was below a claim's own scale, a stored own-scale record (say, imported from a GPU
-    machine) gives the verdict instead: verdicts come from all records, not only from what ran here."""
+    machine) made by this code gives the verdict instead: verdicts come from all records, not only from what
+    ran here."""
     below = [i for i, cp in enumerate(plan.claims) if cp.group and cp.claim.replication.scale != cp.group.scale]
     if not below:
         return results
@@ -562,7 +585,7 @@ def prefer_own_scale_records(plan: Plan, results: list[ClaimResult], store: Reco
     for i in below:
         cp = plan.claims[i]
         own = stored_record(cp.claim, cp.group.experiment, records, [cp.claim.replication.scale])
-        if own is not None:
+        if own is not None and not stale_code(own, cp.group.experiment):
             origin = own.imported_from or own.provenance.hostname or "this machine"
             result = judge(cp.claim, own, cp.command)
             out[i] = result.model_copy(update={"reason": f"{result.reason} (stored {own.scale} record from {origin})"})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -111,3 +112,40 @@ def test_records_with_invalid_fields_are_rejected_on_import(tmp_path: Path, bad_
     (tmp_path / "r.json").write_text(json.dumps(data))
     summary = RecordStore().import_dir(tmp_path)
     assert summary.imported == [] and bad_field in summary.invalid[0][1]
+
+
+def test_a_failed_run_never_replaces_a_successful_record_and_a_good_import_replaces_a_failed_one(
+    tmp_path: Path,
+) -> None:
+    store = RecordStore()
+    good, failed = make_record("a" * 64), make_record("a" * 64, status="error", error="boom")
+    store.put(good)
+    store.put(failed)
+    assert store.get("a" * 64) == good
+    store.path("a" * 64).unlink()
+    store.put(failed)
+    (tmp_path / "good.json").write_text(good.model_dump_json())
+    summary = store.import_dir(tmp_path)
+    assert summary.imported == ["a" * 64] and store.get("a" * 64).status == "ok"  # type: ignore[union-attr]
+
+
+def test_import_rejects_a_record_whose_key_is_not_its_contents(tmp_path: Path) -> None:
+    code = {"package_version": "1", "engine_sha256": "e", "source_sha256": "s"}
+    honest = make_record(run_key("x.y", "proxy", {"n": 1}, [0], code), code=code)
+    forged = make_record("b" * 64, code=code)
+    (tmp_path / "honest.json").write_text(honest.model_dump_json())
+    (tmp_path / "forged.json").write_text(forged.model_dump_json())
+    summary = RecordStore().import_dir(tmp_path)
+    assert summary.imported == [honest.key]
+    assert [(Path(p).name, why) for p, why in summary.invalid] == [
+        ("forged.json", "key is not the hash of the record's experiment, config and code")
+    ]
+
+
+def test_a_nan_measurement_survives_the_store() -> None:
+    nan = Measurement(dataset="d", metric="AP", value=float("nan"), per_query={"q": float("nan")})
+    store = RecordStore()
+    store.put(make_record("c" * 64, output=ExperimentOutput(measurements=[nan])))
+    back = store.get("c" * 64)
+    assert back is not None and math.isnan(back.output.measurements[0].value)
+    assert math.isnan(back.output.measurements[0].per_query["q"])

@@ -24,7 +24,7 @@ from claimcheck.models import (
     Replication,
     Verdict,
 )
-from claimcheck.results import CacheMode, RecordStore
+from claimcheck.results import CacheMode, RecordStore, code_version, run_key
 from claimcheck.verdicts import SMOKE_REASON
 from claimcheck.verify import (
     RichReporter,
@@ -277,3 +277,23 @@ def test_standalone_main_prints_and_stores_the_record(capsys: pytest.CaptureFixt
     assert RecordStore().get(record["key"]) is not None
     with pytest.raises(SystemExit):
         standalone_main("engine_fixtures", [ef.EXPERIMENT, "--param", "nope=1"])
+
+
+def test_a_record_made_by_other_code_is_reported_but_gives_no_verdict() -> None:
+    verify(ef.registry(), ["bm25-ndcg"], scale="full")
+    store = RecordStore()
+    (current,) = [r for r in store.all() if r.scale == "full"]
+    assert current.code == code_version(get_experiment(ef.EXPERIMENT))
+    assert by_id(results_from_store(ef.registry()))["bm25-ndcg"].verdict in (Verdict.VERIFIED, Verdict.REFUTED)
+    older = {**current.code, "engine_sha256": "0" * 64}
+    stale = current.model_copy(
+        update={"code": older, "key": run_key(current.experiment, "full", current.config, current.seeds, older),
+                "started_at": "2099-01-01T00:00:00+00:00"}
+    )  # fmt: skip
+    store.path(current.key).unlink()
+    store.put(stale)
+    result = by_id(results_from_store(ef.registry()))["bm25-ndcg"]
+    assert result.verdict == Verdict.NOT_RUN and "other code (engine_sha256)" in result.reason
+    assert "it said" in result.reason and result.records == [stale.key]
+    store.put(current)  # this code's record wins over a newer one made by other code
+    assert by_id(results_from_store(ef.registry()))["bm25-ndcg"].records == [current.key]
