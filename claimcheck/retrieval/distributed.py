@@ -33,14 +33,31 @@ def gather_batches(mine: dict[int, torch.Tensor]) -> dict[int, torch.Tensor]:
     return merged
 
 
-def init_from_env(backend: str = "gloo") -> bool:
-    """Join the process group torchrun describes in the environment; False when not launched by torchrun."""
+def default_device() -> str:
+    """This process's accelerator: its local rank's GPU under torchrun, GPU 0 alone, else the CPU."""
     import os
 
+    import torch
+
+    if torch.cuda.is_available():
+        return f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}"
+    return "cpu"
+
+
+def init_from_env(backend: str | None = None) -> bool:
+    """Join the process group torchrun describes in the environment; False when not launched by torchrun.
+
+    The backend defaults to nccl with each rank on its own GPU when there are GPUs, gloo on CPUs.
+    """
+    import os
+
+    import torch
     import torch.distributed as dist
 
     if "RANK" not in os.environ or "WORLD_SIZE" not in os.environ:
         return False
     if not dist.is_initialized():
-        dist.init_process_group(backend=backend)
+        if torch.cuda.is_available():
+            torch.cuda.set_device(default_device())
+        dist.init_process_group(backend=backend or ("nccl" if torch.cuda.is_available() else "gloo"))
     return True

@@ -181,6 +181,8 @@ class Encoder:
 
     `model` is a local path, a hub id (downloaded only when `CLAIMCHECK_NETWORK=1`; otherwise only a copy
     already in the local HF cache is used), or an already-built `torch.nn.Module` (then pass `tokenizer`).
+    `device`: by default this process's GPU when there is one (`distributed.default_device`), else the CPU; a
+    module passed in stays on its own device unless `device` says otherwise.
     `precision`: "fp32" (default), "bf16" (weights cast to bfloat16; `bf16=True` is shorthand), "int8" (dynamic
     int8 quantisation of every nn.Linear, CPU only) or "fast" (`fast_precision()` for the device).
     Embeddings are always returned in float32.
@@ -192,7 +194,7 @@ class Encoder:
         self,
         model: str | Path | Any,
         protocol: EncodingProtocol | str,
-        device: str = "cpu",
+        device: str | None = None,
         bf16: bool = False,
         precision: Precision = "fp32",
         batch_size: int = 256,
@@ -204,12 +206,17 @@ class Encoder:
         import torch
         from transformers import AutoModel, AutoTokenizer
 
+        from claimcheck.retrieval.distributed import default_device
+
         self.protocol = get_protocol(protocol) if isinstance(protocol, str) else protocol
+        if device is None:
+            on = next(iter(model.parameters()), None) if isinstance(model, torch.nn.Module) else None
+            device = str(on.device) if on is not None else "cpu" if backend == "onnxruntime" else default_device()
         self.device = torch.device(device)
         if bf16:
             precision = "bf16"
         if precision == "fast":  # ONNX Runtime's fast CPU path is int8 whatever the CPU
-            precision = "int8" if backend == "onnxruntime" else fast_precision(device)
+            precision = "int8" if backend == "onnxruntime" else fast_precision(str(self.device))
         self.precision: Precision = precision
         self.batch_size = batch_size
         self.token_budget = token_budget

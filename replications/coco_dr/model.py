@@ -17,11 +17,13 @@ def load(source: str | Path, *, mlm: bool = False, dropout: float | None = None)
     """(model, tokenizer) from a local directory or a hub id (hub only with CLAIMCHECK_NETWORK=1).
 
     `mlm=True` loads the masked-LM head too (COCO's MLM term); `dropout` overrides the config's dropout rates
-    (0 makes training deterministic, which the DDP equivalence test needs).
+    (0 makes training deterministic, which the DDP equivalence test needs). The model is placed on this
+    process's GPU when there is one (`distributed.default_device`).
     """
     from transformers import AutoConfig, AutoModel, AutoModelForMaskedLM, AutoTokenizer
 
     from claimcheck.home import network_allowed
+    from claimcheck.retrieval.distributed import default_device
 
     local = Path(source).expanduser().exists()
     kwargs: dict[str, Any] = {"local_files_only": not local and not network_allowed()}
@@ -31,7 +33,7 @@ def load(source: str | Path, *, mlm: bool = False, dropout: float | None = None)
         config.attention_probs_dropout_prob = dropout
     cls = AutoModelForMaskedLM if mlm else AutoModel
     model = cls.from_pretrained(str(source), config=config, attn_implementation="eager", **kwargs)
-    return model, AutoTokenizer.from_pretrained(str(source), **kwargs)
+    return model.to(default_device()), AutoTokenizer.from_pretrained(str(source), **kwargs)
 
 
 def encoder_of(model: nn.Module) -> nn.Module:

@@ -28,7 +28,7 @@ import copy
 import math
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
@@ -68,6 +68,9 @@ class PairBatch:
     fx_ids: torch.Tensor
     fx_attention: torch.Tensor
     fx_mass: torch.Tensor
+
+    def to(self, device: torch.device) -> PairBatch:
+        return PairBatch(*(getattr(self, f.name).to(device) for f in fields(self)))
 
 
 def tokenize_pairs(
@@ -221,7 +224,7 @@ def train_student(
         cursor += cfg.batch_size
         batch = tokenize_pairs(
             tokenizer, [english[i] for i in idx], [foreign[i] for i in idx], cfg.max_length, cfg.padding
-        )
+        ).to(next(student.parameters()).device)
         loss = batch_loss(student, teacher, batch, cfg, teacher_memo)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()

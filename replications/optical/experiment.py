@@ -30,7 +30,17 @@ SUFFIX = {"pooled": "pooled", "late_interaction": "maxsim"}
 
 
 def load_encoder(cfg: dict[str, Any], ctx: RunContext) -> tuple[Any, Any]:
-    """(teacher model, tokenizer). `model: "tiny-random"` builds a small random BERT on the MiniLM vocabulary."""
+    """(teacher model, tokenizer) on this process's GPU if there is one, else the CPU.
+
+    `model: "tiny-random"` builds a small random BERT on the MiniLM vocabulary.
+    """
+    from claimcheck.retrieval.distributed import default_device
+
+    model, tokenizer = _load_encoder(cfg, ctx)
+    return model.to(default_device()), tokenizer
+
+
+def _load_encoder(cfg: dict[str, Any], ctx: RunContext) -> tuple[Any, Any]:
     import torch
     from transformers import AutoModel, AutoTokenizer, BertConfig, BertModel
 

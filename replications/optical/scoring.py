@@ -29,14 +29,16 @@ def encode(model: Any, tokenizer: Any, texts: list[str], max_length: int, batch_
     from claimcheck.retrieval.encoders import pool
 
     pooled, tokens, masks = [], [], []
+    device = next(model.parameters()).device  # vectors come back to the CPU, where scoring runs
     with torch.inference_mode():
         for i in range(0, len(texts), batch_size):
             enc = tokenizer(
                 texts[i : i + batch_size], truncation=True, max_length=max_length, padding=True, return_tensors="pt"
             )
-            hidden = model(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"])[0].float()
-            pooled.append(F.normalize(pool(hidden, enc["attention_mask"], "mean"), dim=-1))
-            tokens.append(F.normalize(hidden, dim=-1))
+            ids, mask = enc["input_ids"].to(device), enc["attention_mask"].to(device)
+            hidden = model(input_ids=ids, attention_mask=mask)[0].float()
+            pooled.append(F.normalize(pool(hidden, mask, "mean"), dim=-1).cpu())
+            tokens.append(F.normalize(hidden, dim=-1).cpu())
             masks.append(enc["attention_mask"].bool())
     width = max(t.shape[1] for t in tokens)
     vecs = torch.cat([F.pad(t, (0, 0, 0, width - t.shape[1])) for t in tokens])

@@ -69,3 +69,34 @@ def test_torchrun_two_gloo_ranks_equal_one_process(tiny_bert: Path, tmp_path: Pa
         assert torch.equal(r["docs"], single["docs"])
         assert torch.equal(r["queries"], single["queries"])
         assert torch.equal(r["idx"], single["idx"])
+
+
+def test_each_rank_takes_its_own_gpu_and_nccl_when_there_are_gpus(monkeypatch: pytest.MonkeyPatch) -> None:
+    import torch.distributed as dist
+
+    from claimcheck.retrieval import distributed
+
+    assert distributed.default_device() == ("cuda:0" if torch.cuda.is_available() else "cpu")
+    calls: dict[str, object] = {}
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "set_device", lambda d: calls.__setitem__("device", d))
+    monkeypatch.setattr(dist, "is_initialized", lambda: False)
+    monkeypatch.setattr(dist, "init_process_group", lambda backend: calls.__setitem__("backend", backend))
+    monkeypatch.setenv("RANK", "3")
+    monkeypatch.setenv("WORLD_SIZE", "4")
+    monkeypatch.setenv("LOCAL_RANK", "1")
+    assert distributed.default_device() == "cuda:1"
+    assert distributed.init_from_env() and calls == {"device": "cuda:1", "backend": "nccl"}
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert distributed.init_from_env() and calls["backend"] == "gloo"
+    assert distributed.default_device() == "cpu"
+
+
+def test_an_encoder_leaves_a_module_on_its_device(tiny_bert: Path) -> None:
+    from transformers import AutoModel, AutoTokenizer
+
+    from claimcheck.retrieval.encoders import Encoder
+
+    module = AutoModel.from_pretrained(tiny_bert)
+    enc = Encoder(module, "minilm", tokenizer=AutoTokenizer.from_pretrained(tiny_bert))
+    assert enc.device == torch.device("cpu") and enc.model is module
