@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationError, model_validator
 
 from claimcheck.home import network_allowed
 from claimcheck.models import Record
@@ -46,21 +46,34 @@ class EncodingProtocol(Record):
     )
     dataset_overrides: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
+    @model_validator(mode="after")
+    def _overrides_are_protocols(self) -> EncodingProtocol:
+        for dataset in self.dataset_overrides:
+            self.for_dataset(dataset)  # a misspelt or ill-typed override fails here, not at encoding time
+        return self
+
     def for_dataset(self, dataset: str) -> EncodingProtocol:
         """This protocol with the overrides for `dataset` applied (and no overrides left)."""
-        changes = dict(self.dataset_overrides.get(dataset, {}))
-        return self.model_copy(update={**changes, "dataset_overrides": {}})
+        changes = {**self.dataset_overrides.get(dataset, {}), "dataset_overrides": {}}
+        return self.updated(changes, f"dataset_overrides.{dataset}")
 
+    def updated(self, changes: dict[str, Any], where: str) -> EncodingProtocol:
+        """This protocol with `changes` applied and validated; an error names `where` the changes came from."""
+        try:
+            return EncodingProtocol.model_validate({**self.model_dump(), **changes})
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            raise ValueError(f"{where}: {problems}") from None
+
+    # Lower-casing applies to the text, not to a prefix: an instruction prefix is part of the model's protocol.
     def query_text(self, query: str) -> str:
-        text = self.query_prefix + query
-        return text.lower() if self.lowercase else text
+        return self.query_prefix + (query.lower() if self.lowercase else query)
 
     def doc_text(self, doc: dict) -> str:
         title, body = doc.get("title") or "", doc.get("text") or ""
         # As BEIR's and MTEB's sentence-transformers wrappers do: join, then strip (an empty title adds nothing).
         text = (title + self.title_join + body).strip() if self.title_join is not None and title else body.strip()
-        text = self.doc_prefix + text
-        return text.lower() if self.lowercase else text
+        return self.doc_prefix + (text.lower() if self.lowercase else text)
 
 
 PROTOCOLS: dict[str, EncodingProtocol] = {

@@ -33,6 +33,18 @@ def resolve_model(name: str, work_dir: Path, seed: int) -> str | Path:
     return name
 
 
+def check_protocol(model: str, protocol: str) -> None:
+    """A checkpoint known by name is evaluated under the protocol it was published with, or not at all."""
+    from replications.beir import CHECKPOINTS
+
+    published = CHECKPOINTS.get(model, {}).get("protocol")
+    if published and published != protocol:
+        raise ValueError(
+            f"{model} was evaluated under protocol {published!r}, not {protocol!r}: pass --param "
+            f"protocol='\"{published}\"' (or give the checkpoint as a local directory to use another protocol)"
+        )
+
+
 def weights_dir(model: str | Path) -> Path | None:
     """Directory holding the weights that were loaded (the hub cache snapshot for hub ids)."""
     if Path(model).exists():
@@ -59,6 +71,7 @@ def run(ctx: RunContext) -> ExperimentOutput:
     from claimcheck.retrieval.evaluation import dataset_mean, query_weights, retrieve_and_evaluate
 
     cfg: dict[str, Any] = ctx.config
+    check_protocol(str(cfg["model"]), cfg["protocol"])  # before any data is read
     seed = ctx.seeds[0] if ctx.seeds else 0
     torch.manual_seed(seed)
     init_from_env()

@@ -134,7 +134,7 @@ def protocol_for(ctx: RunContext, key: str, dataset: str | None = None) -> Encod
     from claimcheck.retrieval.encoders import get_protocol
 
     proto = get_protocol(ctx.config["protocol"], dataset)
-    return proto.model_copy(update=ctx.config.get(key) or {})
+    return proto.updated(ctx.config.get(key) or {}, key)
 
 
 def evaluate_model(model: Any, tokenizer: Any, ctx: RunContext, targets: dict[str, Dataset]) -> dict[str, dict]:

@@ -29,6 +29,16 @@ def test_protocol_text_options() -> None:
     assert p.doc_text({"title": "", "text": " Flow"}) == "passage: flow"  # no separator for an empty title
     assert p.query_text("Lift?") == "query: lift?"
     assert EncodingProtocol(title_join=None).doc_text({"title": "Wing", "text": "Flow"}) == "Flow"
+    cased = EncodingProtocol(lowercase=True, query_prefix="Represent this query: ")
+    assert cased.query_text("DNA Repair") == "Represent this query: dna repair"  # the prefix keeps its case
+
+
+def test_protocol_changes_are_validated_and_name_where_they_came_from() -> None:
+    with pytest.raises(ValueError, match=r"dataset_overrides\.scifact: doc_maxlength: Extra inputs"):
+        EncodingProtocol(dataset_overrides={"scifact": {"doc_maxlength": 256}})
+    with pytest.raises(ValueError, match="eval_protocol: pooling: Input should be 'cls' or 'mean'"):
+        get_protocol("minilm").updated({"pooling": "max"}, "eval_protocol")
+    assert get_protocol("minilm").updated({"query_max_length": "64"}, "x").query_max_length == 64
 
 
 def test_named_protocols_follow_the_reference() -> None:

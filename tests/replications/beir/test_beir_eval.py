@@ -84,3 +84,15 @@ def test_missing_dataset_fails_with_its_source(tmp_path: Path, monkeypatch: pyte
     ctx = _ctx("beir.beir_eval", "full", tmp_path, {"dataset": "nfcorpus"}, tmp_path)
     with pytest.raises(DatasetMissing, match=r"nfcorpus\.zip"):
         get_experiment("beir.beir_eval").fn(ctx)
+
+
+def test_a_named_checkpoint_runs_only_under_its_published_protocol(tmp_path: Path) -> None:
+    from replications.beir.experiment import check_protocol
+
+    check_protocol("OpenMatch/cocodr-base-msmarco", "coco-dr")
+    check_protocol("/some/local/dir", "minilm")
+    with pytest.raises(ValueError, match="evaluated under protocol 'coco-dr', not 'minilm'"):
+        check_protocol("OpenMatch/cocodr-base-msmarco", "minilm")
+    ctx = _ctx("beir.beir_eval", "full", tmp_path, {"model": "OpenMatch/cocodr-base-msmarco"})
+    with pytest.raises(ValueError, match="protocol='\"coco-dr\"'"):
+        get_experiment("beir.beir_eval").fn(ctx)
