@@ -283,7 +283,7 @@ def render_table(export: VerifyExport, console: Any = None) -> None:
             Text(r.verdict.value, style=VERDICT_STYLE[r.verdict]),
             entry.evidence.verdict.value if entry.evidence else "",
             format_time(r),
-            note,
+            Text(note),  # reasons quote errors and text: never rich markup
         )
     console.print(table)
     console.print(summary_line(export.counts))
@@ -293,7 +293,7 @@ def render_table(export: VerifyExport, console: Any = None) -> None:
         for name in ("report", "check", "detail"):
             checks.add_column(name, overflow="fold")
         for entry, check in flagged:
-            checks.add_row(f"{entry.id}\n{entry.file}", Text(check.name, style="bold red"), check.detail)
+            checks.add_row(f"{entry.id}\n{entry.file}", Text(check.name, style="bold red"), Text(check.detail))
         console.print(checks)
 
 

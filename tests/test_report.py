@@ -80,3 +80,20 @@ def test_flagged_report_checks_reach_every_rendering() -> None:
     buffer = StringIO()
     render_table(export, Console(file=buffer, width=200))
     assert "topic-drift" in buffer.getvalue()
+
+
+def test_reasons_and_claim_text_are_printed_as_written_not_as_markup() -> None:
+    from io import StringIO
+
+    from rich.console import Console
+
+    from claimcheck.report import render_table
+
+    claim = Claim(id="m", text="uses the [CLS] token [/CLS] vector")
+    reason = "KeyError: '[/data]' ([type=float_type, input_value=None])"
+    result = ClaimResult(claim_id="m", verdict=Verdict.ERROR, reason=reason)
+    export = build_export(ClaimRegistry(claims=[claim]), [result], command="report", registry_path="claims.yaml")
+    buffer = StringIO()
+    render_table(export, Console(file=buffer, width=300))
+    out = buffer.getvalue()
+    assert "'[/data]'" in out and "[type=float_type" in out and "[CLS] token [/CLS]" in out

@@ -13,9 +13,11 @@ from typing import Annotated
 
 import typer
 from rich.console import Console, Group
+from rich.markup import escape
 from rich.panel import Panel
 from rich.progress import track
 from rich.table import Table
+from rich.text import Text
 
 from claimcheck.cli.app import app
 from claimcheck.ingest.build import IngestSummary, ingest_reports
@@ -39,7 +41,7 @@ RegistryOpt = Annotated[Path, typer.Option("--registry", "-r", help="The claim r
 
 
 def _fail(exc: Exception) -> typer.Exit:
-    err_console.print(f"[red]error:[/red] {exc}", soft_wrap=True, highlight=False, markup=True)
+    err_console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True, highlight=False, markup=True)
     return typer.Exit(1)
 
 
@@ -123,7 +125,7 @@ def ingest(
     except OSError as exc:
         raise _fail(RegistryError(registry, f"cannot write: {exc.strerror or exc}")) from None
     for warning in summary.warnings:
-        err_console.print(f"[yellow]warning:[/yellow] {warning}", soft_wrap=True, highlight=False)
+        err_console.print(f"[yellow]warning:[/yellow] {escape(str(warning))}", soft_wrap=True, highlight=False)
     console.print(_summary_table(summary, registry, updated, time.perf_counter() - start))
 
 
@@ -155,7 +157,7 @@ def list_claims(
     for c in reg.claims:
         experiment = c.replication.experiment if c.replication else ""
         if wide:
-            text = c.text + (" [dim]…(cut)[/dim]" if c.truncated else "")
+            text = Text(c.text) + (Text(" …(cut)", style="dim") if c.truncated else Text())
             table.add_row(c.id, c.kind, ticks(c), experiment, text)
         else:
             table.add_row(c.id + (f"\n[dim]→ {experiment}[/dim]" if experiment else ""), c.kind, ticks(c))
@@ -168,7 +170,7 @@ def _fields_table(rows: list[tuple[str, str]]) -> Table:
     table.add_column(overflow="fold")
     for name, value in rows:
         if value:
-            table.add_row(name, value)
+            table.add_row(name, Text(value))
     return table
 
 
@@ -191,7 +193,7 @@ def _claim_panels(claim: Claim, reg: ClaimRegistry) -> Group:
         mentions.add_column(col, overflow="fold")
     for m in claim.mentions:
         file = files.get(m.report, "")
-        mentions.add_row(m.report, file, str(m.line or ""), _mark(m.tick), _conf(m.confidence), m.text)
+        mentions.add_row(m.report, file, str(m.line or ""), _mark(m.tick), _conf(m.confidence), Text(m.text))
     parts: list[object] = [Panel(head, title=claim.id), mentions]
     if claim.ticks_disagree:
         parts.append("[yellow]The reports disagree: ✓ in one, × in another.[/yellow]")
@@ -236,7 +238,7 @@ def _report_panels(report: Report, reg: ClaimRegistry) -> Group:
                 claims.add_row(str(men.line or ""), c.id, _mark(men.tick), _conf(men.confidence))
     parts: list[object] = [Panel(head, title=report.id)]
     if report.abstract:
-        parts.append(Panel(report.abstract, title="abstract"))
+        parts.append(Panel(Text(report.abstract), title="abstract"))
     parts.extend([claims, _checks_table([report], reg)])
     return Group(*parts)
 
@@ -252,7 +254,7 @@ def _checks_table(reports: list[Report], reg: ClaimRegistry) -> Table:
     for report in reports:
         paper = examined_paper(report, reg.claims)
         for check in check_report(report, reg.claims, paper):
-            table.add_row(report.id, check.name, _CHECK_MARK[check.ok], check.detail)
+            table.add_row(report.id, check.name, _CHECK_MARK[check.ok], Text(check.detail))
     return table
 
 

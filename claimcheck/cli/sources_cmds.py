@@ -12,8 +12,10 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
+from rich.text import Text
 
 from claimcheck.cli.app import app
 from claimcheck.models import ClaimRegistry, EvidenceVerdict, SourceRef
@@ -33,7 +35,7 @@ _VERDICT_STYLE = {
 
 
 def _fail(message: str) -> typer.Exit:
-    err_console.print(f"[red]error:[/red] {message}", soft_wrap=True, highlight=False)
+    err_console.print(f"[red]error:[/red] {escape(message)}", soft_wrap=True, highlight=False)
     return typer.Exit(1)
 
 
@@ -94,7 +96,7 @@ def fetch_cmd(
     for col in ("paper", "metadata", "PDF", "detail"):
         table.add_column(col)
     for o in outcomes:
-        table.add_row(o.ref, o.metadata.value, o.pdf.value if o.pdf else "-", o.detail)
+        table.add_row(o.ref, o.metadata.value, o.pdf.value if o.pdf else "-", Text(o.detail))
     console.print(table)
     bad = [o.ref for o in outcomes if not o.ok]
     console.print(
@@ -131,7 +133,9 @@ def list_cmd() -> None:
     for arxiv_id in ids:
         meta = load_metadata(arxiv_id)
         pdfs = ", ".join(f"v{v}" for v in cached_pdf_versions(arxiv_id)) or "-"
-        table.add_row(arxiv_id, meta.title if meta else "(no metadata)", f"v{meta.version}" if meta else "-", pdfs)
+        table.add_row(
+            arxiv_id, Text(meta.title) if meta else "(no metadata)", f"v{meta.version}" if meta else "-", pdfs
+        )
     console.print(table if ids else "the paper cache is empty")
 
 
@@ -163,7 +167,7 @@ def evidence_cmd(
         first = r.evidence[0] if r.evidence else None
         where = "" if first is None else ("abstract" if first.page is None else f"p. {first.page}")
         style = _VERDICT_STYLE[r.verdict]
-        table.add_row(r.claim_id, f"[{style}]{r.verdict.value}[/{style}]", r.source or "-", where, r.note)
+        table.add_row(r.claim_id, f"[{style}]{r.verdict.value}[/{style}]", r.source or "-", where, Text(r.note))
     console.print(table)
     counts = {v: sum(r.verdict == v for r in results) for v in EvidenceVerdict}
     console.print(", ".join(f"{n} {v.value}" for v, n in counts.items()))
@@ -191,6 +195,6 @@ def check_reports_cmd(registry: RegistryOpt = Path("claims.yaml")) -> None:
         for check in check_report(report, reg.claims, examined_paper(report, reg.claims)):
             mark = {True: "[green]ok[/green]", False: "[red]flagged[/red]", None: "[dim]n/a[/dim]"}[check.ok]
             flagged += check.ok is False
-            table.add_row(report.id, check.name, mark, check.detail)
+            table.add_row(report.id, check.name, mark, Text(check.detail))
     console.print(table if reg.reports else "the registry has no reports")
     console.print(f"{flagged} check(s) flagged")

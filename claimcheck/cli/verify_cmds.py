@@ -175,11 +175,11 @@ def verify(
         reg, outcome.results, command="verify", registry_path=registry, runs=runs,
         scale=scale.value, cache=cache.value, seconds=seconds,
     )  # fmt: skip
+    write_outputs(export, json_path, markdown, html_path)  # files first: what was measured is kept whatever follows
     render_table(export, console)
     ran = sum(1 for r in outcome.runs if r.record is not None and not r.reused)
     reused = sum(1 for r in outcome.runs if r.reused)
     console.print(f"{ran} run(s) made, {reused} reused from the record store, {seconds:.2f}s")
-    write_outputs(export, json_path, markdown, html_path)
     _exit_for(outcome.results, failing)
 
 
@@ -217,8 +217,8 @@ def report(
     used = {k for r in results for k in r.records}
     runs = [run_summary(r) for r in records if r.key in used]
     export = build_export(reg, results, command="report", registry_path=registry, runs=runs)
-    render_table(export, console)
     write_outputs(export, json_path, markdown, html_path)
+    render_table(export, console)
     _exit_for(results, failing)
 
 
