@@ -88,7 +88,7 @@ class Quantity(Record):
     kind: Literal["absolute", "relative-change"] = "absolute"
     subject: str | None = Field(default=None, description="model or variant, e.g. 'COCO-DR Base'")
     metric: str | None = Field(default=None, description="ir_measures name, e.g. nDCG@10, AP")
-    value: float
+    value: float = Field(allow_inf_nan=False)
     unit: Literal["score", "percent"] = "score"
     decimals: int = Field(ge=0, description="decimal places the claim reports the value with")
     dataset: str | None = None
@@ -111,7 +111,7 @@ class Tolerance(Record):
     """How far a measurement may sit from the claimed value and still verify it."""
 
     kind: Literal["absolute", "relative"]
-    value: float = Field(gt=0)
+    value: float = Field(gt=0, allow_inf_nan=False)
     reason: str = Field(min_length=1)
 
 

@@ -96,10 +96,11 @@ def seed_spread(values: Iterable[float]) -> float:
 
 
 def tolerance_for(claimed: float, decimals: int, spread: float, tolerance: Tolerance | None) -> float:
-    """The absolute half-width within which a measurement verifies `claimed`."""
-    if tolerance is not None:
-        return tolerance.value if tolerance.kind == "absolute" else tolerance.value * abs(claimed)
-    return half_unit(decimals) + spread
+    """The absolute half-width within which a measurement verifies `claimed`: the claim's own tolerance (else
+    half a unit of its last digit), widened by the measured run-to-run spread."""
+    if tolerance is None:
+        return half_unit(decimals) + spread
+    return (tolerance.value if tolerance.kind == "absolute" else tolerance.value * abs(claimed)) + spread
 
 
 @dataclass(frozen=True)
@@ -113,10 +114,10 @@ class ValueDecision:
 def value_decision(
     claimed: float, per_seed: list[float], decimals: int, tolerance: Tolerance | None = None
 ) -> ValueDecision:
-    """verified when |mean(per_seed) − claimed| ≤ tolerance, else refuted; NaN → error."""
+    """verified when |mean(per_seed) − claimed| ≤ tolerance, else refuted; NaN or infinity → error."""
     if not per_seed:
         raise InvalidMeasurement("no measurement for the claimed quantity")
-    if any(math.isnan(v) for v in per_seed) or math.isnan(claimed):
+    if not all(math.isfinite(v) for v in per_seed) or not math.isfinite(claimed):
         return ValueDecision(Verdict.ERROR, float("nan"), float("nan"), float("nan"))
     measured = float(np.mean(per_seed))
     spread = seed_spread(per_seed)
@@ -362,7 +363,7 @@ def judge_value(claim: Claim, target: ValueTarget, record: RunRecord) -> ClaimRe
             "per_seed": {str(m.seed): m.value * factor for m in ms},
             "spread": decision.spread,
             "unit_factor": factor,
-            "tolerance_source": "claim" if claim.tolerance else "half unit of last digit + seed spread",
+            "tolerance_source": ("claim" if claim.tolerance else "half unit of last digit") + " + seed spread",
         },
     )
 

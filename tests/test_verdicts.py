@@ -77,11 +77,12 @@ def test_seed_spread_widens_the_tolerance() -> None:
     assert value_decision(0.49, seeds, 2).verdict == Verdict.REFUTED  # 0.05 > 0.045
 
 
-def test_claim_tolerance_replaces_default() -> None:
+def test_claim_tolerance_replaces_the_half_unit_default() -> None:
     absolute = Tolerance(kind="absolute", value=0.1, reason="test")
     relative = Tolerance(kind="relative", value=0.1, reason="test")
-    assert tolerance_for(0.5, 3, 0.2, absolute) == pytest.approx(0.1)
-    assert tolerance_for(-2.0, 3, 0.2, relative) == pytest.approx(0.2)
+    assert tolerance_for(0.5, 3, 0.0, absolute) == pytest.approx(0.1)
+    assert tolerance_for(-2.0, 3, 0.0, relative) == pytest.approx(0.2)
+    assert tolerance_for(0.5, 3, 0.2, absolute) == pytest.approx(0.3)  # still widened by the seed spread
     assert value_decision(0.5, [0.6], 3, absolute).verdict == Verdict.VERIFIED
     assert value_decision(0.5, [0.61], 3, absolute).verdict == Verdict.REFUTED
 
@@ -273,3 +274,19 @@ def test_weighted_queries_make_the_statistics_estimate_a_composites_figure() -> 
     result = judge(value, record(ms, "full"))
     assert result.measured == pytest.approx(0.55) and result.verdict == Verdict.VERIFIED
     assert result.interval is not None and result.interval[0] <= 0.55 <= result.interval[1]
+
+
+def test_a_claims_own_tolerance_is_widened_by_the_seed_spread() -> None:
+    own = Tolerance(kind="absolute", value=0.01, reason="r")
+    spread = seed_spread([0.50, 0.52, 0.54])
+    assert tolerance_for(0.5, 2, spread, own) == pytest.approx(0.01 + spread)
+    assert value_decision(0.5, [0.50, 0.52, 0.54], 2, own).verdict == Verdict.VERIFIED  # 0.02 off, 0.03 allowed
+    assert value_decision(0.5, [0.52], 2, own).verdict == Verdict.REFUTED  # one seed: no spread to add
+
+
+def test_infinite_values_are_errors_and_never_claims() -> None:
+    assert value_decision(1.0, [math.inf], 1).verdict == Verdict.ERROR
+    with pytest.raises(ValueError):
+        Quantity(value=math.inf, decimals=1)
+    with pytest.raises(ValueError):
+        Tolerance(kind="absolute", value=math.inf, reason="r")
