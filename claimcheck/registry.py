@@ -6,7 +6,9 @@ composed node tree only when something is wrong, so loading a valid registry cos
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -181,7 +183,7 @@ def load_registry(
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise RegistryError(path, "not UTF-8 text", data[: exc.start].count(b"\n") + 1) from None
-    digest = hashlib.sha256(data).hexdigest()
+    digest = _cache_key(data)
     cached = _cache_get(digest)
     if cached is not None:
         try:
@@ -198,9 +200,19 @@ def load_registry(
 
 # ----------------------------------------------------------------------------------------------- cache
 # PyYAML builds Python objects slowly (seconds for a 1,000-report registry). A valid registry is also kept as
-# JSON under CLAIMCHECK_HOME, named by the sha256 of the YAML file's bytes: any edit changes the name, so a stale
-# copy is never read, and the JSON is validated by the same models as the YAML.
+# JSON under CLAIMCHECK_HOME, named by the sha256 of the YAML file's bytes and of the models' schema: an edit of
+# either changes the name, so a stale copy is never read, and the JSON is validated by the same models as the YAML.
 CACHE_KEEP = 8
+
+
+@functools.cache
+def _schema_digest() -> str:
+    schema = json.dumps(ClaimRegistry.model_json_schema(), sort_keys=True).encode("utf-8")
+    return hashlib.sha256(schema).hexdigest()[:16]
+
+
+def _cache_key(data: bytes) -> str:
+    return f"{hashlib.sha256(data).hexdigest()}-{_schema_digest()}"
 
 
 def _cache_dir() -> Path:
@@ -230,10 +242,14 @@ def _cache_put(digest: str, registry: ClaimRegistry) -> None:
 # ----------------------------------------------------------------------------------------------- save
 
 
+# Values under these keys are the user's data (experiment parameters), where None or [] can mean something.
+_VERBATIM = frozenset({"params"})
+
+
 def _prune(value: Any) -> Any:
     """Drop None and empty lists/dicts: they are the models' defaults, and a readable file leaves them out."""
     if isinstance(value, dict):
-        pruned = {k: _prune(v) for k, v in value.items()}
+        pruned = {k: v if k in _VERBATIM else _prune(v) for k, v in value.items()}
         return {k: v for k, v in pruned.items() if v is not None and v != [] and v != {}}
     if isinstance(value, list):
         return [_prune(v) for v in value]
@@ -241,7 +257,7 @@ def _prune(value: Any) -> Any:
 
 
 def dump_registry(registry: ClaimRegistry) -> str:
-    data = _prune(registry.model_dump(mode="json", exclude_none=True))
+    data = _prune(registry.model_dump(mode="json"))
     data.setdefault("version", registry.version)
     # block style, keys in model order, text kept readable (no \u escapes), lines folded at 120 columns
     text = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=120, default_flow_style=False)
@@ -252,7 +268,7 @@ def save_registry(registry: ClaimRegistry, path: str | Path = DEFAULT_REGISTRY) 
     """Write the whole file to a temp file beside it, then rename: readers see the old file or the new one."""
     data = dump_registry(registry).encode("utf-8")
     atomic_write_bytes(path, data)
-    _cache_put(hashlib.sha256(data).hexdigest(), registry)
+    _cache_put(_cache_key(data), registry)
 
 
 def registry_schema() -> dict[str, Any]:

@@ -234,3 +234,13 @@ def test_bundled_implementation_tests_name_tests_that_exist() -> None:
         tree = ast.parse((repo / file).read_text(encoding="utf-8"))
         defined = {f.name for f in tree.body if isinstance(f, ast.FunctionDef)}
         assert name in defined, f"{node_id}: no such test"
+
+
+def test_replication_params_survive_a_save_as_written(tmp_path: Path) -> None:
+    from claimcheck.models import Claim, Replication, ValueTarget
+
+    params = {"metrics": [], "top_k": None, "protocol": {"title_join": None, "dataset_overrides": {}}}
+    target = ValueTarget(metric="nDCG@10", dataset="scifact")
+    rep = Replication(experiment="beir.beir_eval", value=target, params=params)
+    text = dump_registry(ClaimRegistry(claims=[Claim(id="a", text="t", replication=rep)]))
+    assert parse_registry(text).claims[0].replication.params == params  # type: ignore[union-attr]
