@@ -41,7 +41,8 @@ def canonical_json(value: Any) -> str:
 
 
 def source_files(experiment: Experiment) -> list[Path]:
-    """The source files that define an experiment: its replication package, or its own module file."""
+    """The files that define an experiment: its replication package's code and data files (checkpoints.yaml
+    chooses how a model loads), or its own module file."""
     module_name = experiment.fn.__module__ or ""
     module = sys.modules.get(module_name)
     parts = module_name.split(".")
@@ -49,7 +50,8 @@ def source_files(experiment: Experiment) -> list[Path]:
         package = sys.modules.get(".".join(parts[:2]))
         init = getattr(package, "__file__", None)
         if init:
-            return sorted(Path(init).parent.rglob("*.py"))
+            folder = Path(init).parent
+            return sorted([*folder.rglob("*.py"), *folder.rglob("*.yaml")])
     path = inspect.getsourcefile(experiment.fn) or getattr(module, "__file__", None)
     return [Path(path)] if path else []
 
@@ -84,13 +86,27 @@ def engine_hash() -> str:
     return _hash_files(paths)
 
 
+@functools.lru_cache(maxsize=1)
+def dependencies_hash() -> str:
+    """Python and the versions of the libraries a measurement runs on (torch, transformers, ir_measures, ...)."""
+    from claimcheck.provenance import package_versions
+
+    return hashlib.sha256(canonical_json(package_versions()).encode("utf-8")).hexdigest()
+
+
 def code_version(experiment: Experiment) -> dict[str, str]:
-    """What code defines a run: the replication's own sources and the claimcheck code it may use.
+    """What code defines a run: the replication's own sources, the claimcheck code it may use, and the versions
+    of the libraries it runs on.
 
     Content hashes rather than the git commit, so an unrelated commit (or a dirty tree) neither discards nor
     wrongly reuses records; the commit itself is kept in the record's provenance.
     """
-    return {"package_version": __version__, "engine_sha256": engine_hash(), "source_sha256": source_hash(experiment)}
+    return {
+        "package_version": __version__,
+        "engine_sha256": engine_hash(),
+        "source_sha256": source_hash(experiment),
+        "dependencies_sha256": dependencies_hash(),
+    }
 
 
 def run_key(experiment: str, scale: Scale, config: dict[str, Any], seeds: list[int], code: dict[str, str]) -> str:

@@ -149,3 +149,11 @@ def test_a_nan_measurement_survives_the_store() -> None:
     back = store.get("c" * 64)
     assert back is not None and math.isnan(back.output.measurements[0].value)
     assert math.isnan(back.output.measurements[0].per_query["q"])
+
+
+def test_a_run_key_covers_replication_data_files_and_library_versions() -> None:
+    from claimcheck.experiments import get_experiment
+
+    exp = get_experiment("beir.beir_eval")
+    assert any(p.name == "checkpoints.yaml" for p in source_files(exp))  # chooses how a named model loads
+    assert set(code_version(exp)) == {"package_version", "engine_sha256", "source_sha256", "dependencies_sha256"}
