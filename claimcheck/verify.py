@@ -575,17 +575,27 @@ def prefer_own_scale_records(plan: Plan, results: list[ClaimResult], store: Reco
     """Where this run was below a claim's own scale, a stored own-scale record (say, imported from a GPU
     machine) made by this code gives the verdict instead: verdicts come from all records, not only from what
     ran here."""
-    below = [i for i, cp in enumerate(plan.claims) if cp.group and cp.claim.replication.scale != cp.group.scale]
+    experiments = load_all()
+
+    def below_own_scale(cp: ClaimPlan) -> Experiment | None:
+        """The claim's experiment when this run did not reach the claim's own scale (ran lower, or not at all)."""
+        rep = cp.claim.replication
+        if cp.group is not None:
+            return cp.group.experiment if rep.scale != cp.group.scale else None
+        could_not_run = rep is not None and cp.result is not None and cp.result.verdict == Verdict.NOT_RUN
+        return experiments.get(rep.experiment) if could_not_run else None
+
+    below = [(i, exp) for i, cp in enumerate(plan.claims) if (exp := below_own_scale(cp)) is not None]
     if not below:
         return results
     records = [r for r in store.all() if r.status == "ok"]
     if not records:
         return results
     out = list(results)
-    for i in below:
+    for i, exp in below:
         cp = plan.claims[i]
-        own = stored_record(cp.claim, cp.group.experiment, records, [cp.claim.replication.scale])
-        if own is not None and not stale_code(own, cp.group.experiment):
+        own = stored_record(cp.claim, exp, records, [cp.claim.replication.scale])
+        if own is not None and not stale_code(own, exp):
             origin = own.imported_from or own.provenance.hostname or "this machine"
             result = judge(cp.claim, own, cp.command)
             out[i] = result.model_copy(update={"reason": f"{result.reason} (stored {own.scale} record from {origin})"})

@@ -297,3 +297,18 @@ def test_a_record_made_by_other_code_is_reported_but_gives_no_verdict() -> None:
     assert "it said" in result.reason and result.records == [stale.key]
     store.put(current)  # this code's record wins over a newer one made by other code
     assert by_id(results_from_store(ef.registry()))["bm25-ndcg"].records == [current.key]
+
+
+def test_a_full_scale_record_from_elsewhere_answers_a_full_run_this_machine_cannot_make() -> None:
+    from claimcheck.verify import claim_config
+
+    proxy = verify(ef.registry(), ["needs-data"], scale="proxy").runs[0].record
+    exp = get_experiment(ef.NEEDS_DATA)
+    claim = next(c for c in ef.registry().claims if c.id == "needs-data")
+    config = claim_config(exp, "full", claim.replication)
+    code = code_version(exp)
+    key = run_key(exp.name, "full", config, proxy.seeds, code)
+    RecordStore().put(proxy.model_copy(update={"scale": "full", "config": config, "key": key, "code": code}))
+    result = verify(ef.registry(), ["needs-data"], scale="full").results[0]
+    assert result.verdict in (Verdict.VERIFIED, Verdict.REFUTED) and "stored full record" in result.reason
+    assert result.records == [key]

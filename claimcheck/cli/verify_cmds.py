@@ -150,7 +150,7 @@ def verify(
 ) -> None:
     """Run the replications the claims link to (or reuse their records) and judge every claim."""
     from claimcheck.report import build_export, render_table, run_summary
-    from claimcheck.results import CacheMode
+    from claimcheck.results import CacheMode, RecordStore
     from claimcheck.verify import RichReporter, make_plan, sigterm_as_interrupt
     from claimcheck.verify import verify as run_verify
 
@@ -171,6 +171,9 @@ def verify(
         raise fail("interrupted: records of finished runs are kept, the interrupted run wrote nothing", 130) from None
     seconds = time.perf_counter() - t0
     runs = [run_summary(r.record, r.reused, r.seconds) for r in outcome.runs if r.record is not None]
+    # verdicts taken from stored own-scale records cite them: their provenance belongs in the export too
+    cited = sorted({k for res in outcome.results for k in res.records} - {r.key for r in runs})
+    runs += [run_summary(record, reused=True) for k in cited if (record := RecordStore().get(k)) is not None]
     export = build_export(
         reg, outcome.results, command="verify", registry_path=registry, runs=runs,
         scale=scale.value, cache=cache.value, seconds=seconds,

@@ -134,6 +134,12 @@ def test_results_import_merges_records_from_another_machine(
     assert export.command == "report" and export.claims[0].result.scale == "full"
     assert export.claims[0].result.verdict in (Verdict.VERIFIED, Verdict.REFUTED)
     assert export.runs[0].imported_from and export.runs[0].provenance.python
+    # a proxy run here takes its verdict from the imported full record, and the export carries that record
+    code, _ = cli("verify", "bm25-ndcg", "--registry", reg, "--scale", "proxy", "--json", out)
+    export = VerifyExport.model_validate_json(out.read_text())
+    assert export.claims[0].result.scale == "full"
+    assert set(export.claims[0].result.records) <= {r.key for r in export.runs}
+    assert any(r.imported_from for r in export.runs)
     assert cli("results", "import", tmp_path / "nowhere")[0] == 1
     code, listing = cli("results", "list")
     assert code == 0 and ef.EXPERIMENT in listing
