@@ -20,9 +20,26 @@ from claimcheck.home import atomic_write_bytes, atomic_write_text
 from claimcheck.models import ClaimRegistry
 
 DEFAULT_REGISTRY = Path("claims.yaml")
+
+
 # libyaml's C loader and emitter when PyYAML was built with it (pure-Python PyYAML took ~6 CPU-s to write a
 # 1,000-report registry; the C emitter ~1.2 s); the pure-Python safe ones otherwise. Both are the safe kind.
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The safe loader (libyaml's when present), refusing a key written twice in one mapping: YAML would keep
+    the last silently, so a second `tolerance:` block would replace the first without a word."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {key!r} appears twice (first on line {seen[key]})", key_node.start_mark
+                )
+            seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
+
+
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 _HEADER = (
     "# claimcheck claim registry. Schema: `claimcheck schema`. `claimcheck ingest` rewrites text, kind, sources,\n"

@@ -244,3 +244,12 @@ def test_replication_params_survive_a_save_as_written(tmp_path: Path) -> None:
     rep = Replication(experiment="beir.beir_eval", value=target, params=params)
     text = dump_registry(ClaimRegistry(claims=[Claim(id="a", text="t", replication=rep)]))
     assert parse_registry(text).claims[0].replication.params == params  # type: ignore[union-attr]
+
+
+def test_a_key_written_twice_is_an_error_naming_both_lines() -> None:
+    text = (
+        "claims:\n- id: a\n  text: t\n  tolerance: {kind: absolute, value: 0.1, reason: r}\n"
+        "  tolerance: {kind: relative, value: 5, reason: r}\n"
+    )
+    with pytest.raises(RegistryError, match=r"claims.yaml:5: .*key 'tolerance' appears twice \(first on line 4\)"):
+        parse_registry(text)
