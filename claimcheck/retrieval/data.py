@@ -150,10 +150,31 @@ def load_beir(path: str | Path, split: str = "test", name: str | None = None) ->
     if files is None:
         raise DatasetMissing(f"{path} is not a BEIR folder with corpus.jsonl, queries.jsonl and qrels/{split}.tsv")
     plain = {key: str(_plain_copy(f)) for key, f in files.items()}
+    _require_qrels_header(files["qrels"], Path(plain["qrels"]))
     logging.getLogger("beir").setLevel(logging.WARNING)
     loader = GenericDataLoader(corpus_file=plain["corpus"], query_file=plain["queries"], qrels_file=plain["qrels"])
-    corpus, queries, qrels = loader.load_custom()
+    try:
+        corpus, queries, qrels = loader.load_custom()
+    except KeyError as exc:  # beir keeps the queries the qrels name, and looks each up
+        raise ValueError(
+            f"{files['qrels']}: judges query {exc.args[0]!r}, which {files['queries']} does not hold "
+            '(ids are compared as written: a numeric "_id" is not the string the qrels hold)'
+        ) from None
+    # ids are strings in BEIR's format; a numeric "_id" would otherwise never match the qrels' string ids
+    corpus = {str(d): doc for d, doc in corpus.items()}
+    queries = {str(q): text for q, text in queries.items()}
     return Dataset(name or path.name, corpus, queries, qrels, files=list(files.values()))
+
+
+def _require_qrels_header(shown: Path, plain: Path) -> None:
+    """beir's loader skips the first qrels line as a header: a file without one would lose a judgment silently."""
+    with open(plain, encoding="utf-8") as fh:
+        first = fh.readline().rstrip("\n").split("\t")
+    if len(first) >= 3 and first[-1].strip().lstrip("-").isdigit():
+        raise ValueError(
+            f"{shown}:1: the first line is a judgment ({chr(9).join(first)!r}), not the header "
+            "'query-id<TAB>corpus-id<TAB>score' that BEIR's format starts with; add the header"
+        )
 
 
 def write_beir(ds: Dataset, out_dir: str | Path, split: str = "test") -> Path:

@@ -216,3 +216,18 @@ def test_union_keeps_parts_whose_ids_are_already_unique() -> None:
 def test_union_refuses_parts_that_share_ids() -> None:
     with pytest.raises(ValueError, match="share corpus ids"):
         data.composite("pair", [_forum("a/x"), _forum("b/x")])  # both tagged "x/"
+
+
+def test_beir_qrels_without_a_header_are_refused_and_numeric_ids_become_strings(tmp_path: Path) -> None:
+    folder = tmp_path / "mini"
+    _write(folder / "corpus.jsonl", '{"_id": 1, "title": "", "text": "one"}\n{"_id": "2", "text": "two"}\n')
+    _write(folder / "queries.jsonl", '{"_id": 7, "text": "q"}\n')
+    _write(folder / "qrels" / "test.tsv", "7\t1\t1\n")
+    with pytest.raises(ValueError, match=r"test\.tsv:1: the first line is a judgment"):
+        data.load_beir(folder)
+    _write(folder / "qrels" / "test.tsv", "query-id\tcorpus-id\tscore\n7\t1\t1\n")
+    with pytest.raises(ValueError, match=r"judges query '7', which .*queries\.jsonl does not hold"):
+        data.load_beir(folder)  # the query's "_id" is the number 7, the qrels name the string "7"
+    _write(folder / "queries.jsonl", '{"_id": "7", "text": "q"}\n')
+    ds = data.load_beir(folder)
+    assert set(ds.corpus) == {"1", "2"} and set(ds.queries) == {"7"} and ds.qrels == {"7": {"1": 1}}
