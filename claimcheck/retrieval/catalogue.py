@@ -8,6 +8,8 @@ byte-identical to every good copy, so a difference is reported, not fatal).
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import io
 import tarfile
 import urllib.request
@@ -166,5 +168,21 @@ def download(name: str) -> Path:
 
 
 def verify(e: CatalogueEntry, folder: Path) -> list[str]:
-    """Files whose sha256 differs from the catalogue's known-good copy (missing files count as different)."""
-    return [rel for rel, want in e.sha256.items() if not (folder / rel).is_file() or sha256_file(folder / rel) != want]
+    """Files whose sha256 differs from the catalogue's known-good copy (missing files count as different).
+
+    A gzipped copy (`corpus.jsonl.gz`) is compared by its decompressed bytes, which is what the checksum is of.
+    """
+    return [rel for rel, want in e.sha256.items() if _content_sha256(folder / rel) != want]
+
+
+def _content_sha256(path: Path) -> str | None:
+    if path.is_file():
+        return sha256_file(path)
+    packed = path.with_name(path.name + ".gz")
+    if not packed.is_file():
+        return None
+    digest = hashlib.sha256()
+    with gzip.open(packed, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -115,7 +115,8 @@ PROTOCOLS: dict[str, EncodingProtocol] = {
 def get_protocol(name: str, dataset: str | None = None) -> EncodingProtocol:
     if name not in PROTOCOLS:
         raise KeyError(f"unknown protocol {name!r} (known: {', '.join(sorted(PROTOCOLS))})")
-    return PROTOCOLS[name].for_dataset(dataset) if dataset else PROTOCOLS[name]
+    # a copy either way: a caller that changes its protocol must not change everyone's
+    return PROTOCOLS[name].for_dataset(dataset) if dataset else PROTOCOLS[name].model_copy(deep=True)
 
 
 def minilm_path() -> Path:

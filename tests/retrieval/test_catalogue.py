@@ -34,8 +34,13 @@ def test_verify_reports_files_that_differ(tmp_path: Path) -> None:
     assert catalogue.verify(e, tmp_path) == ["corpus.jsonl"]
 
 
-def test_shared_scifact_matches_the_catalogue(shared_data: Path) -> None:
+def test_shared_scifact_matches_the_catalogue(shared_data: Path, tmp_path: Path) -> None:
+    import gzip
+
     assert catalogue.verify(catalogue.CATALOGUE["scifact"], shared_data / "scifact") == []
+    packed = tmp_path / "corpus.jsonl.gz"
+    packed.write_bytes(gzip.compress((shared_data / "scifact" / "corpus.jsonl").read_bytes()))
+    assert catalogue.verify(catalogue.CATALOGUE["scifact"], tmp_path) == []  # a gzipped copy is the same data
 
 
 def test_a_collection_member_has_its_collection_entry() -> None:

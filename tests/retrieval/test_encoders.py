@@ -33,6 +33,12 @@ def test_protocol_text_options() -> None:
     assert cased.query_text("DNA Repair") == "Represent this query: dna repair"  # the prefix keeps its case
 
 
+def test_a_named_protocol_is_handed_out_as_a_copy() -> None:
+    mine = get_protocol("minilm")
+    mine.doc_max_length = 8
+    assert get_protocol("minilm").doc_max_length == 256
+
+
 def test_protocol_changes_are_validated_and_name_where_they_came_from() -> None:
     with pytest.raises(ValueError, match=r"dataset_overrides\.scifact: doc_maxlength: Extra inputs"):
         EncodingProtocol(dataset_overrides={"scifact": {"doc_maxlength": 256}})
