@@ -9,15 +9,19 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from pydantic import ValidationError
 
 from claimcheck.home import atomic_write_bytes, atomic_write_text
-from claimcheck.models import ClaimRegistry
+from claimcheck.metric_names import normalise_metric
+from claimcheck.models import ClaimRegistry, EffectTarget, Replication
+
+if TYPE_CHECKING:
+    from claimcheck.experiments import Experiment
 
 DEFAULT_REGISTRY = Path("claims.yaml")
 
@@ -177,10 +181,31 @@ def _check_replications(registry: ClaimRegistry, text: str, file: str | Path, da
             loc = ("claims", i, "replication", "experiment")
             raise _fail(text, file, data, loc, f"unknown experiment {rep.experiment!r} (registered: {known})")
         try:
-            experiment.config_for(rep.scale, rep.params)
+            config = experiment.config_for(rep.scale, rep.params)
         except KeyError as exc:
             loc = ("claims", i, "replication", "params" if rep.params else "scale")
             raise _fail(text, file, data, loc, str(exc.args[0] if exc.args else exc)) from None
+        for where, problem in _target_problems(rep, experiment, config):
+            raise _fail(text, file, data, ("claims", i, "replication", *where), problem)
+
+
+def _target_problems(rep: Replication, experiment: Experiment, config: dict[str, Any]) -> Iterator[tuple[tuple, str]]:
+    """Targets naming a condition or metric the experiment never measures: found now, not after a long run."""
+    measured = {normalise_metric(m) for m in [*experiment.metrics, *config.get("metrics", [])]}
+    targets = [("value", rep.value), ("effect", rep.effect), ("proxy_effect", rep.proxy_effect)]
+    for name, target in targets:
+        if target is None:
+            continue
+        conditions = [("condition", target.condition)]
+        if isinstance(target, EffectTarget):
+            conditions.append(("baseline", target.baseline))
+        for field_name, condition in conditions:
+            if experiment.conditions and condition not in experiment.conditions:
+                known = ", ".join(experiment.conditions)
+                yield (name, field_name), f"{experiment.name} has no condition {condition!r} (it measures: {known})"
+        if measured and normalise_metric(target.metric) not in measured:
+            known = ", ".join(sorted(measured))
+            yield (name, "metric"), f"{experiment.name} does not measure {target.metric!r} (it measures: {known})"
 
 
 def load_registry(

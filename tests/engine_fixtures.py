@@ -106,10 +106,13 @@ def evaluate(run: dict, qrels: dict, metrics: tuple[str, ...]) -> dict[str, dict
     return per
 
 
+CONDITIONS = ("bm25", "bm25_flat", "tf", "random")
+
+
 @register_experiment(
     EXPERIMENT,
     paper="engine-test",
-    conditions=("bm25", "bm25_flat", "tf", "random"),
+    conditions=CONDITIONS,
     metrics=METRICS,
     params=("conditions",),
     scales=_scales(
@@ -157,6 +160,8 @@ def slow(ctx: RunContext) -> ExperimentOutput:
 @register_experiment(
     NEEDS_DATA,
     paper="engine-test",
+    conditions=CONDITIONS,
+    metrics=METRICS,
     scales=_scales(
         {"n_docs": 30, "n_queries": 4},
         {"n_docs": 30, "n_queries": 4},

@@ -14,7 +14,7 @@ import report_fixtures as rf
 from claimcheck.experiments import Experiment, Requirements, ScaleSpec
 from claimcheck.ingest.build import ingest_reports
 from claimcheck.ingest.parse import parse_text
-from claimcheck.models import ClaimRegistry, ExperimentOutput, Replication, ValueTarget
+from claimcheck.models import ClaimRegistry, EffectTarget, ExperimentOutput, Replication, ValueTarget
 from claimcheck.registry import (
     RegistryError,
     dump_registry,
@@ -253,3 +253,22 @@ def test_a_key_written_twice_is_an_error_naming_both_lines() -> None:
     )
     with pytest.raises(RegistryError, match=r"claims.yaml:5: .*key 'tolerance' appears twice \(first on line 4\)"):
         parse_registry(text)
+
+
+def test_a_target_must_name_a_condition_and_metric_the_experiment_measures(registry, monkeypatch) -> None:
+    import dataclasses
+
+    exp = dataclasses.replace(_fake_experiment("test_registry.fake"), conditions=("full", "erm"), metrics=("AP",))
+    monkeypatch.setattr("claimcheck.experiments.load_all", lambda: {exp.name: exp})
+
+    def linked(target) -> str:
+        rep = Replication(experiment=exp.name, **target)
+        claims = [registry.claims[0].model_copy(update={"replication": rep}), *registry.claims[1:]]
+        return dump_registry(registry.model_copy(update={"claims": claims}))
+
+    ok = EffectTarget(condition="full", baseline="erm", metric="map", datasets=["d"])
+    assert parse_registry(linked({"effect": ok})).claims[0].replication  # "map" is AP under another name
+    with pytest.raises(RegistryError, match=r"effect\.baseline: test_registry\.fake has no condition 'idro'"):
+        parse_registry(linked({"effect": ok.model_copy(update={"baseline": "idro"})}))
+    with pytest.raises(RegistryError, match=r"value\.metric: test_registry\.fake does not measure 'nDCG@10'"):
+        parse_registry(linked({"value": ValueTarget(condition="full", metric="nDCG@10", dataset="d")}))
