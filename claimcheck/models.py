@@ -22,8 +22,12 @@ SCALES: tuple[Scale, ...] = ("smoke", "proxy", "full")
 class Record(BaseModel):
     """Base for every file-crossing record: unknown fields are errors."""
 
-    # NaN is written as the JSON constant NaN (not null), so a record of an invalid measurement reads back as one
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, ser_json_inf_nan="constants")
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+# Run records write NaN as the JSON constant NaN (not null), so a record of an invalid measurement reads back as
+# one; exports (ClaimResult, VerifyExport) stay strict JSON.
+_RECORD_NAN = ConfigDict(extra="forbid", populate_by_name=True, ser_json_inf_nan="constants")
 
 
 # --------------------------------------------------------------------------------------------------- sources
@@ -202,6 +206,8 @@ class ClaimRegistry(Record):
 class Measurement(Record):
     """One metric for one condition on one dataset with one seed, with its per-query scores."""
 
+    model_config = _RECORD_NAN
+
     condition: str = "default"
     dataset: str
     metric: str = Field(description="ir_measures name")
@@ -225,6 +231,8 @@ class Measurement(Record):
 class ExperimentOutput(Record):
     """What an experiment function returns."""
 
+    model_config = _RECORD_NAN
+
     measurements: list[Measurement] = Field(default_factory=list)
     fingerprints: dict[str, str] = Field(
         default_factory=dict, description="sha256 of every data file and weight file read, by name"
@@ -247,6 +255,8 @@ class Provenance(Record):
 
 class RunRecord(Record):
     """One experiment run at one scale: content-addressed by `key`."""
+
+    model_config = _RECORD_NAN
 
     schema_version: int = SCHEMA_VERSION
     key: str = Field(description="sha256 of what defines the run: experiment, scale, config, seeds, code")

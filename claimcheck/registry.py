@@ -35,7 +35,11 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: dict[Any, int] = {}
         for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # `<<:` merges: a merged key may be overridden here, as YAML means
             key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, (str, int, float, bool)) and key is not None:
+                continue  # a complex key: the base constructor says what is wrong with it
             if key in seen:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"key {key!r} appears twice (first on line {seen[key]})", key_node.start_mark
@@ -189,9 +193,19 @@ def _check_replications(registry: ClaimRegistry, text: str, file: str | Path, da
             raise _fail(text, file, data, ("claims", i, "replication", *where), problem)
 
 
+def _metric_name(name: str) -> str:
+    try:
+        return normalise_metric(name)
+    except ValueError:  # not a name ir_measures knows: compare it as written
+        return name.strip().lower()
+
+
 def _target_problems(rep: Replication, experiment: Experiment, config: dict[str, Any]) -> Iterator[tuple[tuple, str]]:
     """Targets naming a condition or metric the experiment never measures: found now, not after a long run."""
-    measured = {normalise_metric(m) for m in [*experiment.metrics, *config.get("metrics", [])]}
+    declared = config.get("metrics", [])
+    measured = {
+        _metric_name(m) for m in [*experiment.metrics, *([declared] if isinstance(declared, str) else declared)]
+    }
     targets = [("value", rep.value), ("effect", rep.effect), ("proxy_effect", rep.proxy_effect)]
     for name, target in targets:
         if target is None:
@@ -200,10 +214,11 @@ def _target_problems(rep: Replication, experiment: Experiment, config: dict[str,
         if isinstance(target, EffectTarget):
             conditions.append(("baseline", target.baseline))
         for field_name, condition in conditions:
-            if experiment.conditions and condition not in experiment.conditions:
+            # "<condition>+<scoring>" names the same condition under an extra scoring (OPTICAL's "optical+maxsim")
+            if experiment.conditions and condition.split("+", 1)[0] not in experiment.conditions:
                 known = ", ".join(experiment.conditions)
                 yield (name, field_name), f"{experiment.name} has no condition {condition!r} (it measures: {known})"
-        if measured and normalise_metric(target.metric) not in measured:
+        if measured and _metric_name(target.metric) not in measured:
             known = ", ".join(sorted(measured))
             yield (name, "metric"), f"{experiment.name} does not measure {target.metric!r} (it measures: {known})"
 

@@ -114,12 +114,18 @@ def run_key(experiment: str, scale: Scale, config: dict[str, Any], seeds: list[i
     return hashlib.sha256(canonical_json(payload).encode("utf-8")).hexdigest()
 
 
+# Library versions decide reuse on one machine, but a record made on a GPU machine (torch 2.x+cu12, faiss-gpu)
+# must still count on a CPU one (torch 2.x+cpu): they are provenance there, not a reason to discard the result.
+MACHINE_DEPENDENT = frozenset({"dependencies_sha256"})
+
+
 def stale_code(record: RunRecord, experiment: Experiment) -> list[str]:
     """What differs between the code that made `record` and this code (empty: the record is current)."""
     if not record.code:
         return ["unknown (the record predates code versions in records)"]
     current = code_version(experiment)
-    return [name for name in sorted(current.keys() | record.code.keys()) if current.get(name) != record.code.get(name)]
+    names = sorted((current.keys() | record.code.keys()) - MACHINE_DEPENDENT)
+    return [name for name in names if current.get(name) != record.code.get(name)]
 
 
 def key_matches_contents(record: RunRecord) -> bool:

@@ -168,7 +168,13 @@ class Group:
     config: dict[str, Any]
     seeds: list[int]
     claims: list[Claim] = field(default_factory=list)
-    key: str = ""
+    # the code version is fixed when the run is planned: an edit saved during a long run must not relabel it
+    code: dict[str, str] = field(init=False)
+    key: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.code = code_version(self.experiment)
+        self.key = run_key(self.experiment.name, self.scale, self.config, self.seeds, self.code)
 
     @property
     def label(self) -> str:
@@ -266,9 +272,7 @@ def make_plan(
         gkey = (exp.name, chosen, canonical_json(config))
         if gkey not in groups:
             seeds = list(exp.scales[chosen].seeds)
-            groups[gkey] = Group(
-                exp, chosen, config, seeds, key=run_key(exp.name, chosen, config, seeds, code_version(exp))
-            )
+            groups[gkey] = Group(exp, chosen, config, seeds)
         groups[gkey].claims.append(claim)
         plan.group = groups[gkey]
     if scale == "smoke" and not ids:
@@ -283,8 +287,7 @@ def add_unlinked_smoke_runs(groups: dict[tuple[str, str, str], Group], experimen
         if name in covered or "smoke" not in exp.scales or replication_package(exp) is None:
             continue
         config, seeds = exp.config_for("smoke"), list(exp.scales["smoke"].seeds)
-        key = run_key(name, "smoke", config, seeds, code_version(exp))
-        groups[(name, "smoke", canonical_json(config))] = Group(exp, "smoke", config, seeds, key=key)
+        groups[(name, "smoke", canonical_json(config))] = Group(exp, "smoke", config, seeds)
 
 
 # --------------------------------------------------------------------------------------------------- running
@@ -354,17 +357,9 @@ class RichReporter:
         self.progress.stop()
 
 
-def run_experiment(
-    experiment: Experiment,
-    scale: Scale,
-    config: dict[str, Any],
-    seeds: list[int],
-    key: str,
-    claim_ids: Sequence[str] = (),
-    data_dir: str | Path | None = None,
-    reporter: Reporter | None = None,
-) -> RunRecord:
+def run_experiment(group: Group, data_dir: str | Path | None = None, reporter: Reporter | None = None) -> RunRecord:
     """Run once and build its record. Experiment exceptions become an `error` record; interrupts propagate."""
+    experiment, scale, config, seeds, key = group.experiment, group.scale, group.config, group.seeds, group.key
     reporter = reporter or SilentReporter()
     ctx = RunContext(
         experiment=experiment.name,
@@ -402,8 +397,8 @@ def run_experiment(
         scale=scale,
         config=dict(config),
         seeds=list(seeds),
-        code=code_version(experiment),
-        claim_ids=list(claim_ids),
+        code=dict(group.code),
+        claim_ids=[c.id for c in group.claims],
         status=status,
         error=error,
         output=output.model_copy(update={"fingerprints": fingerprints}),
@@ -443,10 +438,7 @@ def execute(
             runs.append(GroupRun(group, None, False, 0.0, "no stored record for this run (--cache always)"))
             continue
         reporter.start(group.label, i, len(groups))
-        record = run_experiment(
-            group.experiment, group.scale, group.config, group.seeds, group.key,
-            [c.id for c in group.claims], data_dir, reporter,
-        )  # fmt: skip
+        record = run_experiment(group, data_dir, reporter)
         store.put(record)
         runs.append(GroupRun(group, record, False, time.perf_counter() - t0))
     return runs
@@ -503,12 +495,13 @@ def stored_record(
 ) -> RunRecord | None:
     """The stored record (local or imported) that best speaks to a claim.
 
-    The first of `scales` with a record of the claim's experiment and config wins; within a scale a record made
-    by this code before one made by other code, then the newest successful record, else the newest failed one.
+    A record made by this code wins over one made by other code at any scale; then the first of `scales` with a
+    record of the claim's experiment and config; within it the newest successful record, else the newest failed.
     """
     rep = claim.replication
     if rep is None or experiment is None:
         return None
+    by_scale: list[list[RunRecord]] = []
     for scale in scales:
         if scale not in experiment.scales:
             continue
@@ -516,12 +509,16 @@ def stored_record(
             config = canonical_json(claim_config(experiment, scale, rep))
         except KeyError:
             continue
-        matching = [
+        by_scale.append([
             r for r in records
             if r.experiment == rep.experiment and r.scale == scale and canonical_json(r.config) == config
-        ]  # fmt: skip
-        if matching:
-            return max(matching, key=lambda r: (not stale_code(r, experiment), r.status == "ok", r.started_at))
+        ])  # fmt: skip
+    # a record of this code at any scale speaks before one of other code at a preferred scale
+    for fresh in (True, False):
+        for matching in by_scale:
+            chosen = [r for r in matching if (not stale_code(r, experiment)) == fresh]
+            if chosen:
+                return max(chosen, key=lambda r: (r.status == "ok", r.started_at))
     return None
 
 
@@ -665,7 +662,7 @@ def standalone_main(package: str, argv: Sequence[str] | None = None) -> int:
     except KeyError as exc:
         parser.error(str(exc.args[0]))
     seeds = list(exp.scales[args.scale].seeds)
-    group = Group(exp, args.scale, config, seeds, key=run_key(exp.name, args.scale, config, seeds, code_version(exp)))
+    group = Group(exp, args.scale, config, seeds)
     rank = os.environ.get("RANK", "0")
     store = RecordStore()
     reporter = RichReporter() if rank == "0" else SilentReporter()
@@ -676,7 +673,7 @@ def standalone_main(package: str, argv: Sequence[str] | None = None) -> int:
                 run = execute([group], store, mode, args.data_dir, reporter)[0]
                 record = run.record
             else:  # other ranks take part in the computation but leave the record to rank 0
-                record = run_experiment(exp, args.scale, config, seeds, group.key, data_dir=args.data_dir)
+                record = run_experiment(group, data_dir=args.data_dir)
         finally:
             reporter.finish()
     if record is None or rank != "0":

@@ -253,6 +253,8 @@ def test_a_key_written_twice_is_an_error_naming_both_lines() -> None:
     )
     with pytest.raises(RegistryError, match=r"claims.yaml:5: .*key 'tolerance' appears twice \(first on line 4\)"):
         parse_registry(text)
+    merged = "claims:\n- &c {id: a, text: t}\n- {<<: *c, id: b}\n"  # a merge key may be overridden
+    assert [c.id for c in parse_registry(merged).claims] == ["a", "b"]
 
 
 def test_a_target_must_name_a_condition_and_metric_the_experiment_measures(registry, monkeypatch) -> None:
@@ -272,3 +274,7 @@ def test_a_target_must_name_a_condition_and_metric_the_experiment_measures(regis
         parse_registry(linked({"effect": ok.model_copy(update={"baseline": "idro"})}))
     with pytest.raises(RegistryError, match=r"value\.metric: test_registry\.fake does not measure 'nDCG@10'"):
         parse_registry(linked({"value": ValueTarget(condition="full", metric="nDCG@10", dataset="d")}))
+    with pytest.raises(RegistryError, match=r"does not measure 'Accuracy'"):  # not an ir_measures name: no traceback
+        parse_registry(linked({"value": ValueTarget(condition="full", metric="Accuracy", dataset="d")}))
+    scored = ok.model_copy(update={"condition": "full+maxsim"})  # a declared condition under an extra scoring
+    assert parse_registry(linked({"effect": scored})).claims[0].replication

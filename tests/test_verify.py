@@ -312,3 +312,21 @@ def test_a_full_scale_record_from_elsewhere_answers_a_full_run_this_machine_cann
     result = verify(ef.registry(), ["needs-data"], scale="full").results[0]
     assert result.verdict in (Verdict.VERIFIED, Verdict.REFUTED) and "stored full record" in result.reason
     assert result.records == [key]
+
+
+def test_a_fresh_lower_scale_record_speaks_before_a_stale_own_scale_one_and_library_versions_do_not_stale() -> None:
+    verify(ef.registry(), ["bm25-ndcg"], scale="full")
+    store = RecordStore()
+    (full,) = [r for r in store.all() if r.scale == "full"]
+    elsewhere = {**full.code, "dependencies_sha256": "gpu-machine"}  # torch+cu12 there, torch+cpu here
+    moved = full.model_copy(update={"code": elsewhere, "key": run_key(full.experiment, "full", full.config,
+                                                                      full.seeds, elsewhere)})  # fmt: skip
+    store.path(full.key).unlink()
+    store.put(moved)
+    assert by_id(results_from_store(ef.registry()))["bm25-ndcg"].scale == "full"  # still counts
+    older = {**full.code, "engine_sha256": "0" * 64}
+    store.put(full.model_copy(update={"code": older, "key": run_key(full.experiment, "full", full.config,
+                                                                    full.seeds, older)}))  # fmt: skip
+    store.path(moved.key).unlink()
+    verify(ef.registry(), ["bm25-ndcg"], scale="proxy")
+    assert by_id(results_from_store(ef.registry()))["bm25-ndcg"].verdict == Verdict.DIRECTION_REPRODUCED

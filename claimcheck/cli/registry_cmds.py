@@ -198,9 +198,9 @@ def _claim_panels(claim: Claim, reg: ClaimRegistry) -> Group:
     if claim.ticks_disagree:
         parts.append("[yellow]The reports disagree: ✓ in one, × in another.[/yellow]")
     if claim.replication:
-        parts.append(Panel(claim.replication.model_dump_json(indent=2, exclude_none=True), title="replication"))
+        parts.append(Panel(Text(claim.replication.model_dump_json(indent=2, exclude_none=True)), title="replication"))
     if claim.tolerance:
-        parts.append(Panel(claim.tolerance.model_dump_json(indent=2), title="tolerance"))
+        parts.append(Panel(Text(claim.tolerance.model_dump_json(indent=2)), title="tolerance"))
     mentioning = {m.report for m in claim.mentions}
     reports = [r for r in reg.reports if r.id in mentioning]
     if reports:

@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from claimcheck.cli.app import app
@@ -58,7 +59,7 @@ DataDirOpt = Annotated[Path | None, typer.Option("--data-dir", help="Extra direc
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    err_console.print(f"[red]error:[/red] {message}", soft_wrap=True, highlight=False)
+    err_console.print(f"[red]error:[/red] {escape(message)}", soft_wrap=True, highlight=False)
     return typer.Exit(code)
 
 
@@ -212,7 +213,7 @@ def report(
     store = RecordStore()
     records, invalid = store.scan()
     for path, why in invalid:
-        err_console.print(f"[yellow]skipped invalid record[/yellow] {path.name}: {why}")
+        err_console.print(f"[yellow]skipped invalid record[/yellow] {escape(path.name)}: {escape(why)}")
     try:
         results = results_from_store(reg, ids or (), store, registry)
     except KeyError as exc:
@@ -236,7 +237,7 @@ def results_import(
         raise fail(f"{source} does not exist")
     summary = RecordStore().import_dir(source)
     for path, why in summary.invalid:
-        err_console.print(f"[red]invalid[/red] {path}: {why}")
+        err_console.print(f"[red]invalid[/red] {escape(str(path))}: {escape(why)}")
     console.print(
         f"imported {len(summary.imported)} record(s), {len(summary.already_present)} already present, "
         f"{len(summary.invalid)} invalid. Verdicts now come from all records: claimcheck report"
@@ -261,7 +262,7 @@ def results_list() -> None:
         )  # fmt: skip
     console.print(table)
     for path, why in invalid:
-        err_console.print(f"[yellow]invalid[/yellow] {path.name}: {why}")
+        err_console.print(f"[yellow]invalid[/yellow] {escape(path.name)}: {escape(why)}")
 
 
 @app.command()

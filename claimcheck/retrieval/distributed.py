@@ -40,14 +40,16 @@ def default_device() -> str:
     import torch
 
     if torch.cuda.is_available():
-        return f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}"
+        # modulo: a launcher may show each rank only its own GPU (CUDA_VISIBLE_DEVICES)
+        return f"cuda:{int(os.environ.get('LOCAL_RANK', 0)) % torch.cuda.device_count()}"
     return "cpu"
 
 
 def init_from_env(backend: str | None = None) -> bool:
     """Join the process group torchrun describes in the environment; False when not launched by torchrun.
 
-    The backend defaults to nccl with each rank on its own GPU when there are GPUs, gloo on CPUs.
+    The backend defaults to gloo for CPU tensors plus nccl for CUDA ones, each rank on its own GPU, when there
+    are GPUs (training code reduces some small CPU tensors too), and to gloo alone on CPUs.
     """
     import os
 
@@ -59,5 +61,5 @@ def init_from_env(backend: str | None = None) -> bool:
     if not dist.is_initialized():
         if torch.cuda.is_available():
             torch.cuda.set_device(default_device())
-        dist.init_process_group(backend=backend or ("nccl" if torch.cuda.is_available() else "gloo"))
+        dist.init_process_group(backend=backend or ("cpu:gloo,cuda:nccl" if torch.cuda.is_available() else "gloo"))
     return True

@@ -225,7 +225,8 @@ class Encoder:
         self.protocol = get_protocol(protocol) if isinstance(protocol, str) else protocol
         if device is None:
             on = next(iter(model.parameters()), None) if isinstance(model, torch.nn.Module) else None
-            device = str(on.device) if on is not None else "cpu" if backend == "onnxruntime" else default_device()
+            cpu_only = backend == "onnxruntime" or precision == "int8"  # both run on the CPU only
+            device = str(on.device) if on is not None else "cpu" if cpu_only else default_device()
         self.device = torch.device(device)
         if bf16:
             precision = "bf16"

@@ -124,8 +124,8 @@ def contrastive_loss(emb: torch.Tensor, scale: float) -> torch.Tensor:
     import torch
 
     sim = scale * emb @ emb.T
-    sim = sim.masked_fill(torch.eye(len(emb), dtype=torch.bool), float("-inf"))
-    target = torch.arange(len(emb)).view(-1, 2).flip(1).reshape(-1)
+    sim = sim.masked_fill(torch.eye(len(emb), dtype=torch.bool, device=emb.device), float("-inf"))
+    target = torch.arange(len(emb), device=emb.device).view(-1, 2).flip(1).reshape(-1)
     return torch.nn.functional.cross_entropy(sim, target)
 
 
@@ -143,7 +143,7 @@ def coco_pretrain(
     from claimcheck.retrieval.distributed import rank_and_world
     from claimcheck.retrieval.encoders import pool
     from claimcheck.retrieval.schedule import linear_warmup_decay
-    from replications.coco_dr.model import autocast
+    from replications.coco_dr.model import autocast, device_of
     from replications.coco_dr.train import sum_grads_across_ranks
 
     rank, world = rank_and_world()
@@ -174,23 +174,24 @@ def coco_pretrain(
             else:
                 i, j = torch.randperm(len(doc), generator=gen)[:2].tolist()
                 pairs += [doc[i], doc[j]]
-        batch = _pad(pairs[2 * rank * per : 2 * (rank + 1) * per], tokenizer)
+        device = device_of(model)
+        batch = {k: v.to(device) for k, v in _pad(pairs[2 * rank * per : 2 * (rank + 1) * per], tokenizer).items()}
         # every rank draws the masks for the whole global batch, so the draw does not depend on the split
         mask_gen = torch.Generator().manual_seed(cfg.seed * 7_000_001 + step)
         optim.zero_grad(set_to_none=True)
-        mlm = torch.zeros(())
+        mlm = torch.zeros((), device=device)
         if cfg.mlm_weight > 0:
             full = _pad(pairs, tokenizer)
             masked_full, labels_full = _mask_tokens(full, tokenizer, cfg.mlm_probability, mask_gen)
             width = batch["input_ids"].shape[1]
             rows = slice(2 * rank * per, 2 * (rank + 1) * per)
-            masked = {k: v[rows, :width] for k, v in masked_full.items()}
-            labels = labels_full[rows, :width]
+            masked = {k: v[rows, :width].to(device) for k, v in masked_full.items()}
+            labels = labels_full[rows, :width].to(device)
             with autocast(model, cfg.bf16):
                 out = model(**masked, output_hidden_states=True)
             hidden = out.hidden_states[-1]
             logits = out.logits
-            n_masked = (labels_full != -100).sum().clamp(min=1)
+            n_masked = (labels_full != -100).sum().clamp(min=1).to(device)
             mlm = (
                 torch.nn.functional.cross_entropy(
                     logits.reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=-100, reduction="sum"

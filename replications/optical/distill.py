@@ -162,11 +162,11 @@ def teacher_targets(teacher: Any, batch: PairBatch, memo: TeacherMemo | None = N
     if memo is None or any(k not in memo for k in keys):
         with torch.no_grad():
             out = token_embeddings(teacher, batch.en_ids, batch.en_attention)
-        if memo is not None:
-            memo.update((k, out[r, :n].clone()) for r, (k, n) in enumerate(zip(keys, lengths, strict=True)))
+        if memo is not None:  # kept in host memory: a full-scale memo would crowd the GPU
+            memo.update((k, out[r, :n].cpu()) for r, (k, n) in enumerate(zip(keys, lengths, strict=True)))
         return out
     width = batch.en_ids.shape[1]
-    return torch.stack([F.pad(memo[k], (0, 0, 0, width - len(k))) for k in keys])
+    return torch.stack([F.pad(memo[k], (0, 0, 0, width - len(k))) for k in keys]).to(batch.en_ids.device)
 
 
 def batch_loss(

@@ -79,6 +79,7 @@ def test_each_rank_takes_its_own_gpu_and_nccl_when_there_are_gpus(monkeypatch: p
     assert distributed.default_device() == ("cuda:0" if torch.cuda.is_available() else "cpu")
     calls: dict[str, object] = {}
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
     monkeypatch.setattr(torch.cuda, "set_device", lambda d: calls.__setitem__("device", d))
     monkeypatch.setattr(dist, "is_initialized", lambda: False)
     monkeypatch.setattr(dist, "init_process_group", lambda backend: calls.__setitem__("backend", backend))
@@ -86,7 +87,9 @@ def test_each_rank_takes_its_own_gpu_and_nccl_when_there_are_gpus(monkeypatch: p
     monkeypatch.setenv("WORLD_SIZE", "4")
     monkeypatch.setenv("LOCAL_RANK", "1")
     assert distributed.default_device() == "cuda:1"
-    assert distributed.init_from_env() and calls == {"device": "cuda:1", "backend": "nccl"}
+    assert distributed.init_from_env() and calls == {"device": "cuda:1", "backend": "cpu:gloo,cuda:nccl"}
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)  # each rank sees only its own GPU
+    assert distributed.default_device() == "cuda:0"
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     assert distributed.init_from_env() and calls["backend"] == "gloo"
     assert distributed.default_device() == "cpu"
