@@ -165,8 +165,8 @@ Backend = Literal["torch", "onnxruntime"]
 def fast_precision(device: str = "cpu") -> Precision:
     """bf16 where the hardware computes in it natively (CUDA, oneDNN bf16 CPUs), else int8 (AVX2 CPUs).
 
-    int8 is not accuracy-neutral: all-MiniLM-L6-v2 on SciFact lost 0.016 nDCG@10 (benchmarks/encode.py), so
-    evaluations that check a published number use fp32.
+    int8 is not accuracy-neutral: all-MiniLM-L6-v2 on SciFact moved 0.016 nDCG@10 with torch int8 and 0.003 with
+    ONNX Runtime's (benchmarks/encode.py), so evaluations that check a published number use fp32.
     """
     import torch
 
