@@ -9,8 +9,9 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import IO, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -122,9 +123,10 @@ def read_model_or_none(path: str | Path, cls: type[M]) -> M | None:
         return None
 
 
-def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
+def sha256_file(path: str | Path, chunk: int = 1 << 20, opener: Callable[..., IO[bytes]] = open) -> str:
+    """sha256 of a file's bytes, read through `opener` (`gzip.open` hashes a .gz file's content)."""
     digest = hashlib.sha256()
-    with open(path, "rb") as fh:
+    with opener(path, "rb") as fh:
         while block := fh.read(chunk):
             digest.update(block)
     return digest.hexdigest()

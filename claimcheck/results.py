@@ -26,7 +26,7 @@ from pydantic import ValidationError
 
 from claimcheck import __version__
 from claimcheck.experiments import Experiment
-from claimcheck.home import read_model, read_model_or_none, records_dir, write_model
+from claimcheck.home import read_model, read_model_or_none, records_dir, sha256_file, write_model
 from claimcheck.models import RunRecord, Scale
 
 
@@ -61,14 +61,21 @@ def source_files(experiment: Experiment) -> list[Path]:
 ENGINE_SOURCES = ("retrieval", "models.py", "experiments.py", "home.py", "metric_names.py")
 
 
+@functools.lru_cache(maxsize=4096)
+def _file_digest(path: Path, mtime_ns: int, size: int) -> str:
+    # keyed by the file's stat: verdicts over many records ask for the same sources again and again
+    return sha256_file(path)
+
+
 def _hash_files(paths: list[Path]) -> str:
     root = Path(__file__).resolve().parent.parent
     digest = hashlib.sha256()
     for path in paths:
         resolved = path.resolve()
+        stat = resolved.stat()
         name = str(resolved.relative_to(root)) if resolved.is_relative_to(root) else resolved.name
         digest.update(name.encode())
-        digest.update(hashlib.sha256(resolved.read_bytes()).hexdigest().encode())
+        digest.update(_file_digest(resolved, stat.st_mtime_ns, stat.st_size).encode())
     return digest.hexdigest()
 
 

@@ -501,25 +501,25 @@ def stored_record(
     rep = claim.replication
     if rep is None or experiment is None:
         return None
-    by_scale: list[list[RunRecord]] = []
-    for scale in scales:
+    candidates: list[tuple[int, RunRecord]] = []  # (preference rank of its scale, record)
+    for rank, scale in enumerate(scales):
         if scale not in experiment.scales:
             continue
         try:
             config = canonical_json(claim_config(experiment, scale, rep))
         except KeyError:
             continue
-        by_scale.append([
-            r for r in records
+        candidates += [
+            (rank, r) for r in records
             if r.experiment == rep.experiment and r.scale == scale and canonical_json(r.config) == config
-        ])  # fmt: skip
+        ]  # fmt: skip
+    if not candidates:
+        return None
     # a record of this code at any scale speaks before one of other code at a preferred scale
-    for fresh in (True, False):
-        for matching in by_scale:
-            chosen = [r for r in matching if (not stale_code(r, experiment)) == fresh]
-            if chosen:
-                return max(chosen, key=lambda r: (r.status == "ok", r.started_at))
-    return None
+    best = max(
+        candidates, key=lambda c: (not stale_code(c[1], experiment), -c[0], c[1].status == "ok", c[1].started_at)
+    )
+    return best[1]
 
 
 def judge_stored(claim: Claim, record: RunRecord, experiment: Experiment, command: str | None) -> ClaimResult:

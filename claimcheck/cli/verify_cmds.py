@@ -174,7 +174,8 @@ def verify(
     runs = [run_summary(r.record, r.reused, r.seconds) for r in outcome.runs if r.record is not None]
     # verdicts taken from stored own-scale records cite them: their provenance belongs in the export too
     cited = sorted({k for res in outcome.results for k in res.records} - {r.key for r in runs})
-    runs += [run_summary(record, reused=True) for k in cited if (record := RecordStore().get(k)) is not None]
+    store = RecordStore()
+    runs += [run_summary(record, reused=True) for k in cited if (record := store.get(k)) is not None]
     export = build_export(
         reg, outcome.results, command="verify", registry_path=registry, runs=runs,
         scale=scale.value, cache=cache.value, seconds=seconds,

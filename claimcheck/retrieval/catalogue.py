@@ -9,7 +9,6 @@ byte-identical to every good copy, so a difference is reported, not fatal).
 from __future__ import annotations
 
 import gzip
-import hashlib
 import io
 import tarfile
 import urllib.request
@@ -181,8 +180,4 @@ def _content_sha256(path: Path) -> str | None:
     packed = path.with_name(path.name + ".gz")
     if not packed.is_file():
         return None
-    digest = hashlib.sha256()
-    with gzip.open(packed, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return sha256_file(packed, opener=gzip.open)
