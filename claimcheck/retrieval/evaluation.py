@@ -9,7 +9,7 @@ over queries, so the verdict statistics (bootstrap intervals, paired tests) esti
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from claimcheck.metric_names import normalise_metric
 from claimcheck.retrieval.data import Dataset
@@ -63,7 +63,16 @@ def query_weights(ds: Dataset, per_query: Mapping[str, float]) -> dict[str, floa
 
 def dataset_mean(ds: Dataset, per_query: Mapping[str, float]) -> float:
     """The dataset's figure: the mean over its queries, or for a composite the mean of its parts' means."""
+    return _weighted_mean(per_query, query_weights(ds, per_query))
+
+
+def measurement_fields(ds: Dataset, per_query: Mapping[str, float]) -> dict[str, Any]:
+    """`value`, `per_query` and `query_weights` of a `Measurement` of `ds`, the weights worked out once."""
+    weights = query_weights(ds, per_query)
+    return {"value": _weighted_mean(per_query, weights), "per_query": dict(per_query), "query_weights": weights}
+
+
+def _weighted_mean(per_query: Mapping[str, float], weights: Mapping[str, float]) -> float:
     if not per_query:
         return float("nan")
-    weights = query_weights(ds, per_query)
     return sum(v * weights.get(q, 1.0) for q, v in per_query.items()) / len(per_query)

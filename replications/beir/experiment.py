@@ -68,7 +68,7 @@ def run(ctx: RunContext) -> ExperimentOutput:
 
     from claimcheck.retrieval.distributed import init_from_env
     from claimcheck.retrieval.encoders import Encoder
-    from claimcheck.retrieval.evaluation import dataset_mean, query_weights, retrieve_and_evaluate
+    from claimcheck.retrieval.evaluation import measurement_fields, retrieve_and_evaluate
 
     cfg: dict[str, Any] = ctx.config
     check_protocol(str(cfg["model"]), cfg["protocol"])  # before any data is read
@@ -111,9 +111,7 @@ def run(ctx: RunContext) -> ExperimentOutput:
             dataset=ds.name,
             metric=metric,
             seed=seed,
-            value=dataset_mean(ds, pq),
-            per_query=pq,
-            query_weights=query_weights(ds, pq),
+            **measurement_fields(ds, pq),
         )
         for metric, pq in per_metric.items()
     ]

@@ -157,7 +157,7 @@ def run_ablation(ctx: RunContext) -> ExperimentOutput:
     import torch
 
     from claimcheck.retrieval.distributed import init_from_env
-    from claimcheck.retrieval.evaluation import dataset_mean, query_weights
+    from claimcheck.retrieval.evaluation import measurement_fields
     from replications.coco_dr.coco import CocoConfig, build_spans, coco_pretrain
     from replications.coco_dr.model import encoder_of, load
     from replications.coco_dr.train import FinetuneConfig, finetune
@@ -227,9 +227,7 @@ def run_ablation(ctx: RunContext) -> ExperimentOutput:
             dataset=name,
             metric=METRIC,
             seed=seed,
-            value=dataset_mean(targets[name], scores),
-            per_query=scores,
-            query_weights=query_weights(targets[name], scores),
+            **measurement_fields(targets[name], scores),
         )
         for (cond, seed), by_target in per_query.items()
         for name, scores in by_target.items()

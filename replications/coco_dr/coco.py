@@ -163,6 +163,7 @@ def coco_pretrain(
     log = CocoLog()
     per = cfg.batch_docs // world
     model.train()
+    device = device_of(model)
     for step in range(cfg.steps):
         gen = torch.Generator().manual_seed(cfg.seed * 1_000_003 + step)
         docs = torch.randint(len(spans), (cfg.batch_docs,), generator=gen).tolist()
@@ -174,7 +175,6 @@ def coco_pretrain(
             else:
                 i, j = torch.randperm(len(doc), generator=gen)[:2].tolist()
                 pairs += [doc[i], doc[j]]
-        device = device_of(model)
         batch = {k: v.to(device) for k, v in _pad(pairs[2 * rank * per : 2 * (rank + 1) * per], tokenizer).items()}
         # every rank draws the masks for the whole global batch, so the draw does not depend on the split
         mask_gen = torch.Generator().manual_seed(cfg.seed * 7_000_001 + step)

@@ -216,6 +216,7 @@ def train_student(
     optimizer = torch.optim.AdamW(student.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     schedule = linear_warmup_decay(optimizer, max(1, int(cfg.warmup * total)), total)
     step, cursor = 0, len(order)
+    device = next(student.parameters()).device
     while step < total:
         if cursor + cfg.batch_size > len(order):  # new epoch: reshuffle
             rng.shuffle(order)
@@ -224,7 +225,7 @@ def train_student(
         cursor += cfg.batch_size
         batch = tokenize_pairs(
             tokenizer, [english[i] for i in idx], [foreign[i] for i in idx], cfg.max_length, cfg.padding
-        ).to(next(student.parameters()).device)
+        ).to(device)
         loss = batch_loss(student, teacher, batch, cfg, teacher_memo)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
