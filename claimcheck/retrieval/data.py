@@ -17,13 +17,12 @@ import json
 import os
 import re
 import shutil
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from claimcheck.home import atomic_write_text, data_dirs, sha256_file, subdir
+from claimcheck.home import atomic_write_text, atomic_writer, data_dirs, sha256_file, subdir
 
 
 class DatasetMissing(FileNotFoundError):
@@ -108,16 +107,9 @@ def _plain_copy(path: Path) -> Path:
     if path.suffix != ".gz":
         return path
     target = subdir("cache") / "gunzip" / sha256_file(path)[:16] / path.stem
-    if not target.is_file():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        # a temporary file of its own: torchrun ranks decompress the same file at once
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-        try:
-            with gzip.open(path, "rb") as src, os.fdopen(fd, "wb") as dst:
-                shutil.copyfileobj(src, dst)
-            os.replace(tmp, target)
-        finally:
-            Path(tmp).unlink(missing_ok=True)
+    if not target.is_file():  # torchrun ranks may decompress the same file at once: each writes its own temp file
+        with gzip.open(path, "rb") as src, atomic_writer(target) as dst:
+            shutil.copyfileobj(src, dst)
     return target
 
 
@@ -140,7 +132,6 @@ def load_beir(path: str | Path, split: str = "test", name: str | None = None) ->
     As in BEIR, only queries with judgments in the split are kept.
     """
     import logging
-    import os
 
     os.environ.setdefault("TQDM_DISABLE", "1")  # beir draws a tqdm bar per corpus; claimcheck shows its own
     from beir.datasets.data_loader import GenericDataLoader
