@@ -33,6 +33,11 @@ def gather_batches(mine: dict[int, torch.Tensor]) -> dict[int, torch.Tensor]:
     return merged
 
 
+def device_of(module: torch.nn.Module) -> torch.device:
+    """Where a module's weights live (its first parameter's device)."""
+    return next(module.parameters()).device
+
+
 def default_device() -> str:
     """This process's accelerator: its local rank's GPU under torchrun, GPU 0 alone, else the CPU."""
     import os

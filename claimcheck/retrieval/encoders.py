@@ -220,13 +220,15 @@ class Encoder:
         import torch
         from transformers import AutoModel, AutoTokenizer
 
-        from claimcheck.retrieval.distributed import default_device
+        from claimcheck.retrieval.distributed import default_device, device_of
 
         self.protocol = get_protocol(protocol) if isinstance(protocol, str) else protocol
         if device is None:
-            on = next(iter(model.parameters()), None) if isinstance(model, torch.nn.Module) else None
             cpu_only = backend == "onnxruntime" or precision == "int8"  # both run on the CPU only
-            device = str(on.device) if on is not None else "cpu" if cpu_only else default_device()
+            if isinstance(model, torch.nn.Module):
+                device = str(device_of(model))
+            else:
+                device = "cpu" if cpu_only else default_device()
         self.device = torch.device(device)
         if bf16:
             precision = "bf16"

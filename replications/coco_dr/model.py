@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from claimcheck.retrieval.distributed import device_of
+
 if TYPE_CHECKING:
     import torch
     from torch import nn
@@ -43,10 +45,6 @@ def encoder_of(model: nn.Module) -> nn.Module:
 
 def tokenize(tokenizer: Any, texts: Sequence[str], max_length: int) -> dict[str, torch.Tensor]:
     return tokenizer(list(texts), truncation=True, max_length=max_length, padding=True, return_tensors="pt")
-
-
-def device_of(model: nn.Module) -> torch.device:
-    return next(model.parameters()).device
 
 
 def autocast(model: nn.Module, enabled: bool):

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import Field
 
 from claimcheck.models import Record
+from claimcheck.retrieval.distributed import device_of
 
 if TYPE_CHECKING:
     import torch
@@ -216,7 +217,7 @@ def train_student(
     optimizer = torch.optim.AdamW(student.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     schedule = linear_warmup_decay(optimizer, max(1, int(cfg.warmup * total)), total)
     step, cursor = 0, len(order)
-    device = next(student.parameters()).device
+    device = device_of(student)
     while step < total:
         if cursor + cfg.batch_size > len(order):  # new epoch: reshuffle
             rng.shuffle(order)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal
 
+from claimcheck.retrieval.distributed import device_of
+
 if TYPE_CHECKING:
     import torch
 
@@ -29,7 +31,7 @@ def encode(model: Any, tokenizer: Any, texts: list[str], max_length: int, batch_
     from claimcheck.retrieval.encoders import pool
 
     pooled, tokens, masks = [], [], []
-    device = next(model.parameters()).device  # vectors come back to the CPU, where scoring runs
+    device = device_of(model)  # vectors come back to the CPU, where scoring runs
     with torch.inference_mode():
         for i in range(0, len(texts), batch_size):
             enc = tokenizer(
