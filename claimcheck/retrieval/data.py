@@ -46,6 +46,12 @@ class Dataset:
             doc["title"] = doc.get("title") or ""
             doc["text"] = doc.get("text") or ""
 
+    def files_by_part(self) -> Iterator[tuple[str, Path]]:
+        """(part name, file) for every file read; a dataset without parts is its own one part."""
+        for part in self.parts or [self]:
+            for path in part.files:
+                yield part.name, path
+
     def summary(self) -> str:
         judged = sum(len(v) for v in self.qrels.values())
         parts = f" in {len(self.parts)} parts" if self.parts else ""
@@ -351,7 +357,8 @@ CQADUPSTACK_FORUMS = (
     "android", "english", "gaming", "gis", "mathematica", "physics",
     "programmers", "stats", "tex", "unix", "webmasters", "wordpress",
 )  # fmt: skip
-COMPOSITES: dict[str, tuple[str, ...]] = {"cqadupstack": tuple(f"cqadupstack/{f}" for f in CQADUPSTACK_FORUMS)}
+# A composite's parts by folder name; the part named `forum` of `cqadupstack` is the dataset `cqadupstack/forum`.
+COMPOSITES: dict[str, tuple[str, ...]] = {"cqadupstack": CQADUPSTACK_FORUMS}
 
 
 def _folder_name(name: str) -> str:
@@ -372,7 +379,7 @@ def _complete(name: str, path: Path, split: str) -> bool:
     if name.startswith("bitext/"):  # parallel text: one folder per language pair with train.<lang> files
         return any(_existing(f) for f in path.glob("*/train.*"))
     if name in COMPOSITES:
-        return all(beir_files(path / member.rsplit("/", 1)[-1], split) is not None for member in COMPOSITES[name])
+        return all(beir_files(path / part, split) is not None for part in COMPOSITES[name])
     return beir_files(path, split) is not None
 
 
@@ -413,6 +420,5 @@ def load_dataset(name: str, split: str = "test", data_dir: str | Path | None = N
     if match:
         return load_xquad_r(path, *match.groups())
     if name in COMPOSITES:
-        members = COMPOSITES[name]
-        return composite(name, [load_beir(path / m.rsplit("/", 1)[-1], split, name=m) for m in members])
+        return composite(name, [load_beir(path / part, split, name=f"{name}/{part}") for part in COMPOSITES[name]])
     return load_beir(path, split, name=name)

@@ -79,9 +79,8 @@ def run(ctx: RunContext) -> ExperimentOutput:
 
     ctx.step(f"load dataset {cfg['dataset']}")
     ds = _dataset(cfg["dataset"], cfg.get("split", "test"), ctx)
-    for part in ds.parts or [ds]:
-        for path in part.files:
-            ctx.fingerprint(f"data:{part.name}/{path.name}", path)
+    for part, path in ds.files_by_part():
+        ctx.fingerprint(f"data:{part}/{path.name}", path)
     entry = catalogue.entry(ds.name)
     if entry and entry.sha256 and ds.files:
         differ = catalogue.verify(entry, ds.files[0].parent)

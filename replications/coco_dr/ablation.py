@@ -77,9 +77,8 @@ def _load(name: str, split: str, ctx: RunContext) -> Dataset:
     from claimcheck.retrieval.data import load_dataset
 
     ds = load_dataset(name, split=split, data_dir=ctx.data_dir)
-    for part in ds.parts or [ds]:
-        for f in part.files:
-            ctx.fingerprint(f"{part.name}:{Path(f).name}", f)
+    for part, path in ds.files_by_part():
+        ctx.fingerprint(f"{part}:{path.name}", path)
     return ds
 
 
