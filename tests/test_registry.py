@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 import report_fixtures as rf
 
 from claimcheck.experiments import Experiment, Requirements, ScaleSpec

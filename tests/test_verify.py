@@ -6,13 +6,10 @@ import dataclasses
 import io
 import json
 import re
-import sys
 from pathlib import Path
 
-import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 import engine_fixtures as ef
+import pytest
 
 from claimcheck.experiments import Requirements, RunContext, ScaleSpec, get_experiment, register_experiment
 from claimcheck.models import (

@@ -7,10 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import report_fixtures as rf
+from typer.testing import CliRunner
 
 from claimcheck.cli import app
 

@@ -1,4 +1,4 @@
-"""`claimcheck verify / report / results / experiments` on the computed test experiments (tests/engine_fixtures.py)."""
+"""`claimcheck verify / report / results / experiments` on the computed test experiments (support/engine_fixtures)."""
 
 from __future__ import annotations
 
@@ -12,17 +12,16 @@ import sys
 import time
 from pathlib import Path
 
+import engine_fixtures as ef  # registers the test experiments
 import pytest
 import yaml
 from typer.testing import CliRunner
 
-TESTS = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(TESTS))
-import engine_fixtures as ef  # noqa: E402  (registers the test experiments)
+from claimcheck.cli import app
+from claimcheck.models import Claim, ClaimRegistry, Replication, RunRecord, ValueTarget, Verdict
+from claimcheck.report import SCHEMA, VerifyExport
 
-from claimcheck.cli import app  # noqa: E402
-from claimcheck.models import Claim, ClaimRegistry, Replication, RunRecord, ValueTarget, Verdict  # noqa: E402
-from claimcheck.report import SCHEMA, VerifyExport  # noqa: E402
+SUPPORT = Path(__file__).resolve().parent.parent / "support"
 
 runner = CliRunner()
 
@@ -176,7 +175,7 @@ def test_killed_run_leaves_valid_records_and_report_works(tmp_path: Path, claimc
     )
     reg = write_registry(tmp_path / "claims.yaml", ClaimRegistry(claims=[*ef.registry().claims[:1], slow]))
     script = "import sys, engine_fixtures; from claimcheck.cli import main; sys.argv[0] = 'claimcheck'; main()"
-    env = {**os.environ, "CLAIMCHECK_HOME": str(claimcheck_home), "PYTHONPATH": str(TESTS)}
+    env = {**os.environ, "CLAIMCHECK_HOME": str(claimcheck_home), "PYTHONPATH": str(SUPPORT)}
     proc = subprocess.Popen(
         [sys.executable, "-c", script, "verify", "--registry", str(reg), "--scale", "proxy"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,

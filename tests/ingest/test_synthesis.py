@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import date
-from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import report_fixtures as rf
 
 from claimcheck.ingest.errors import IngestError

@@ -1,6 +1,7 @@
 """Report fixtures for the registry tests: both synthesis layouts, built from rows so a test varies one thing.
 
-Test modules put `tests/` on sys.path and `import report_fixtures` (pytest runs in importlib mode).
+`tests/support/` is on pytest's `pythonpath` (pyproject.toml) and holds only these helper modules, so
+`import report_fixtures` can never shadow an installed package (as `tests/replications/` once shadowed `replications`).
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@ words of one topic and the documents of that topic are relevant. Two real ranker
 term-frequency overlap (no idf, no length normalisation), plus a random ranker; nDCG@10 and AP per query come
 from ir_measures. The seed draws the corpus, so seeds differ for real while query ids stay paired.
 
-Test modules put `tests/` on sys.path and `import engine_fixtures`, so it registers its experiments once.
+`tests/support/` is on pytest's `pythonpath` (pyproject.toml); test modules `import engine_fixtures`, so it registers
+its experiments once.
 """
 
 from __future__ import annotations
