@@ -228,6 +228,23 @@ class Measurement(Record):
         return v
 
 
+class ValidityCheck(Record):
+    """A named check an experiment computes from its own run: can this run test the claims it serves?
+
+    The engine gives a claim verdict only when every check that applies to the claim passed; otherwise the claim
+    is `not-applicable`, naming the failed checks. A check applies to every claim the run serves unless `targets`
+    names conditions (a claim's value condition, or an effect's condition or baseline): then only to claims whose
+    target names one of them (for example a stand-in baseline that is not what the claim names).
+    """
+
+    name: str = Field(min_length=1, description="short identifier, e.g. 'treatment-improved-on-held-out'")
+    passed: bool
+    detail: str = Field(description="what was measured, with the figures, and the threshold it was held to")
+    targets: list[str] = Field(
+        default_factory=list, description="conditions the check concerns; empty: every target of the run"
+    )
+
+
 class ExperimentOutput(Record):
     """What an experiment function returns."""
 
@@ -239,6 +256,9 @@ class ExperimentOutput(Record):
     )
     notes: list[str] = Field(default_factory=list)
     extra: dict[str, Any] = Field(default_factory=dict, description="experiment-specific tables, JSON-able")
+    validity: list[ValidityCheck] = Field(
+        default_factory=list, description="the experiment's own checks that this run can test its claims"
+    )
 
 
 class Provenance(Record):
@@ -287,6 +307,7 @@ class Verdict(StrEnum):
     DIRECTION_REPRODUCED = "direction-reproduced"
     DIRECTION_NOT_REPRODUCED = "direction-not-reproduced"
     INCONCLUSIVE = "inconclusive"
+    NOT_APPLICABLE = "not-applicable"
     NOT_RUN = "not-run"
     ERROR = "error"
 

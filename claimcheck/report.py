@@ -51,6 +51,7 @@ VERDICT_STYLE = {
     Verdict.DIRECTION_REPRODUCED: "green",
     Verdict.DIRECTION_NOT_REPRODUCED: "red",
     Verdict.INCONCLUSIVE: "yellow",
+    Verdict.NOT_APPLICABLE: "dim",
     Verdict.NOT_RUN: "dim",
     Verdict.ERROR: "bold magenta",
 }
@@ -60,6 +61,7 @@ VERDICT_COLOUR = {  # the same, for HTML
     Verdict.DIRECTION_REPRODUCED: "#2da44e",
     Verdict.DIRECTION_NOT_REPRODUCED: "#e5534b",
     Verdict.INCONCLUSIVE: "#bf8700",
+    Verdict.NOT_APPLICABLE: "#8c959f",
     Verdict.NOT_RUN: "#6e7781",
     Verdict.ERROR: "#8250df",
 }
