@@ -346,10 +346,33 @@ class EvidencePassage(Record):
     score: float | None = None
 
 
+class TableCell(Record):
+    """One cell of a results table in a source paper, with the address a reader can find it by."""
+
+    page: int = Field(description="1-based PDF page")
+    table: str | None = Field(default=None, description="the table's label as printed, e.g. 'Table 2'")
+    caption: str | None = None
+    row: str = Field(description="row label path, e.g. 'TREC-COVID' or 'Zero-shot / TREC-COVID'")
+    column: str = Field(description="column header path, e.g. 'COCO-DR Base / −iDRO'")
+    text: str = Field(description="the cell as printed")
+    value: float | None = Field(default=None, description="the number the cell holds, as printed (percent stays percent)")
+
+    @property
+    def address(self) -> str:
+        table = self.table or "table"
+        return f"p. {self.page}, {table}, row {self.row}, column {self.column}"
+
+
 class EvidenceResult(Record):
     claim_id: str
     verdict: EvidenceVerdict
     evidence: list[EvidencePassage] = Field(default_factory=list)
     note: str = ""
+    cell: TableCell | None = Field(default=None, description="the table cell that decided a numeric claim")
+    neighbours: list[TableCell] = Field(
+        default_factory=list,
+        description="other cells for the same subject and dataset (other conditions / columns of the same model): "
+        "the values a replication's interval must exclude to tell the claimed cell from them",
+    )
     source: str | None = Field(default=None, description="arXiv id (with version) the evidence comes from")
     completed_text: str | None = Field(default=None, description="a truncated claim's text completed from the source")
