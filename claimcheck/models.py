@@ -355,7 +355,7 @@ class TableCell(Record):
     row: str = Field(description="row label path, e.g. 'TREC-COVID' or 'Zero-shot / TREC-COVID'")
     column: str = Field(description="column header path, e.g. 'COCO-DR Base / −iDRO'")
     text: str = Field(description="the cell as printed")
-    value: float | None = Field(default=None, description="the number the cell holds, as printed (percent stays percent)")
+    value: float | None = Field(default=None, description="the number the cell holds as printed (percent stays %)")
 
     @property
     def address(self) -> str:
