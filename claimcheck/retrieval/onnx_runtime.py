@@ -100,6 +100,7 @@ def _build(model: Any, precision: OnnxPrecision, target: Path) -> None:
         final.mkdir()
         if precision == "int8":
             _quantize(fused, final / "model.onnx")
+            _check_quantised(final / "model.onnx")
         else:
             shutil.move(fused, final / "model.onnx")
         try:
@@ -164,6 +165,28 @@ def _fuse(source: Path, target: Path, config: Any) -> None:
         opt_level=1,
     )
     fused.save_model_to_file(str(target))
+
+
+def quantised_parts(path: Path) -> tuple[set[str], int]:
+    """The quantised operators of an ONNX graph and how many of its weight initialisers are 8-bit integers."""
+    import onnx
+
+    graph = onnx.load(str(path), load_external_data=False).graph
+    integer = {onnx.TensorProto.INT8, onnx.TensorProto.UINT8}
+    ops = {node.op_type for node in graph.node} & {"QAttention", "MatMulInteger", "DynamicQuantizeMatMul", "QGemm"}
+    return ops, sum(1 for init in graph.initializer if init.data_type in integer and len(init.dims) == 2)
+
+
+def _check_quantised(path: Path) -> None:
+    """An int8 entry whose GEMMs came out float (a quantiser that skipped them) is an error, never fp32 as int8."""
+    from claimcheck.retrieval.encoders import PrecisionUnavailable
+
+    ops, weights = quantised_parts(path)
+    if not ops or not weights:
+        raise PrecisionUnavailable(
+            f"int8: ONNX Runtime's quantiser left the graph in float ({len(ops)} quantised operators, "
+            f"{weights} integer weight matrices)"
+        )
 
 
 def _quantize(source: Path, target: Path) -> None:

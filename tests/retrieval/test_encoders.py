@@ -133,17 +133,53 @@ def test_batching_does_not_change_results(tiny_bert: Path) -> None:
     assert torch.allclose(one, many, atol=1e-5)
 
 
-@pytest.mark.parametrize("precision", ["bf16", "int8", "fast"])
+@pytest.mark.parametrize("precision", ["bf16", "int8"])
 def test_reduced_precision_stays_close_to_fp32(tiny_bert: Path, precision: str) -> None:
     p = PROTOCOLS["minilm"]
     fp32 = Encoder(tiny_bert, p).encode_corpus(DOCS)
     enc = Encoder(tiny_bert, p, precision=precision)  # type: ignore[arg-type]
-    assert enc.precision in ("bf16", "int8")
+    assert enc.precision == precision
     low = enc.encode_corpus(DOCS)
     assert low.dtype == torch.float32
     assert not torch.equal(low, fp32)  # the precision really changed
     cos = torch.nn.functional.cosine_similarity(fp32, low, dim=-1)
     assert torch.all(cos > 0.98)
+
+
+@pytest.mark.parametrize(
+    ("native_bf16", "onnx", "backend", "expected"),
+    [
+        (True, True, "auto", ("torch", "bf16")),
+        (False, True, "auto", ("onnxruntime", "fp32")),  # no int8 recipe stays within 0.002 nDCG@10
+        (False, False, "auto", ("torch", "fp32")),
+        (False, True, "torch", ("torch", "fp32")),  # emulated bf16 is slower than fp32: never chosen
+        (True, True, "onnxruntime", ("onnxruntime", "fp32")),  # ONNX Runtime has no bf16 path here
+    ],
+)
+def test_fast_chooses_by_the_cpu_it_runs_on(
+    monkeypatch: pytest.MonkeyPatch, native_bf16: bool, onnx: bool, backend: str, expected: tuple[str, str]
+) -> None:
+    from claimcheck.retrieval import encoders
+
+    monkeypatch.setattr("claimcheck.provenance.native_bf16_cpu", lambda: native_bf16)
+    monkeypatch.setattr(encoders, "_onnxruntime_installed", lambda: onnx)
+    assert encoders.fast_path("cpu", backend) == expected  # type: ignore[arg-type]
+    assert encoders.fast_path("cuda:0", "auto") == ("torch", "bf16")
+
+
+def test_fast_encoder_runs_what_it_chose(tiny_bert: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("claimcheck.provenance.native_bf16_cpu", lambda: True)
+    enc = Encoder(tiny_bert, "minilm", precision="fast", backend="auto")
+    assert (enc.backend, enc.precision) == ("torch", "bf16")
+    assert next(enc.model.parameters()).dtype == torch.bfloat16
+
+
+def test_int8_that_quantises_nothing_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from claimcheck.retrieval import encoders
+
+    monkeypatch.setattr(torch.ao.quantization, "quantize_dynamic", lambda model, *a, **k: model)
+    with pytest.raises(encoders.PrecisionUnavailable, match="int8"):
+        encoders.quantize_int8(torch.nn.Sequential(torch.nn.Linear(4, 4)))
 
 
 def test_bf16_flag_is_shorthand(tiny_bert: Path) -> None:

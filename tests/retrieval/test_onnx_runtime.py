@@ -9,8 +9,8 @@ import torch
 pytest.importorskip("onnxruntime", reason="the onnxruntime backend is optional (extra 'onnx')")
 pytest.importorskip("onnx", reason="exporting to ONNX needs the onnx package (extra 'onnx')")
 
-from claimcheck.retrieval.encoders import PROTOCOLS, Encoder
-from claimcheck.retrieval.onnx_runtime import onnx_encoder, weights_key
+from claimcheck.retrieval.encoders import PROTOCOLS, Encoder, PrecisionUnavailable
+from claimcheck.retrieval.onnx_runtime import _check_quantised, onnx_encoder, quantised_parts, weights_key
 
 DOCS = [
     {"title": "Wing Flow", "text": "the pressure over a wing in a slipstream"},
@@ -26,9 +26,23 @@ def test_fp32_onnx_equals_torch_and_int8_stays_close(tiny_bert: Path) -> None:
     fp32 = Encoder(tiny_bert, p, batch_size=2, token_budget=64, backend="onnxruntime").encode_corpus(DOCS)
     assert fp32.dtype == torch.float32 and fp32.shape == reference.shape
     assert torch.allclose(fp32, reference, atol=1e-4)
-    int8 = Encoder(tiny_bert, p, precision="int8", backend="onnxruntime").encode_corpus(DOCS)
-    assert not torch.allclose(int8, reference, atol=1e-4)  # the weights really are int8
+    encoder = Encoder(tiny_bert, p, precision="int8", backend="onnxruntime")
+    int8 = encoder.encode_corpus(DOCS)
+    assert not torch.equal(int8, reference)
     assert torch.all(torch.nn.functional.cosine_similarity(int8, reference, dim=-1) > 0.98)
+    # what runs is the quantised graph: every GEMM weight of the 2-layer model (fused QKV, attention output, two
+    # FFN matrices per layer) is an 8-bit integer matrix, whatever its outputs happen to round to
+    ops, integer_weights = quantised_parts(encoder.model.path)
+    assert "QAttention" in ops and integer_weights == 4 * 2
+
+
+def test_an_int8_graph_left_in_float_is_an_error(tiny_bert: Path) -> None:
+    from transformers import AutoModel
+
+    fp32 = onnx_encoder(AutoModel.from_pretrained(tiny_bert).eval(), "fp32", threads=1)
+    assert quantised_parts(fp32.path) == (set(), 0)
+    with pytest.raises(PrecisionUnavailable, match="left the graph in float"):
+        _check_quantised(fp32.path)
 
 
 def test_export_is_cached_by_weights_and_precision(tiny_bert: Path, claimcheck_home: Path) -> None:
