@@ -55,6 +55,7 @@ def clean(text: str) -> str:
             continue
         line = re.sub(r"^([A-Za-z0-9_.-]+==[^\s+]+)\+\S+", r"\1", line)  # torch==2.13.0+cpu -> torch==2.13.0
         line = re.sub(r"-c /\S+/torch\.txt", "-c torch pin", line)
+        line = re.sub(r"\(/\S+/pyproject\.toml\)", "(pyproject.toml)", line)
         kept.append(line)
     header = (
         "# The exact versions the test suite passes with, for pyproject.toml's extras "

@@ -68,6 +68,7 @@ def test_the_lock_pins_every_requirement_within_its_range() -> None:
 def test_the_lock_names_nothing_of_the_machine_it_was_made_on() -> None:
     text = (REPO / "requirements" / "lock.txt").read_text()
     assert "file://" not in text and " @ " not in text and "+cpu" not in text
+    assert not re.search(r"(^|[\s(])/[\w.-]+/", text, re.M), "an absolute path of the machine the lock was made on"
 
 
 def test_ci_runs_the_readme_test_command_verbatim_with_the_locked_torch() -> None:
