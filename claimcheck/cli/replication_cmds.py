@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.table import Table
 from rich.text import Text
 
 from claimcheck.cli.app import app
@@ -34,15 +35,20 @@ def _print_experiment(exp: Experiment, data_dir: Path | None) -> None:
     from claimcheck.verify import unmet_requirements
 
     head = Text(exp.name, style="bold") + Text(f"  paper {exp.paper}", style="dim")
-    console.print(head + Text(f"  from {exp.package}" if exp.package else "", style="dim"))
+    console.print(head + Text(f"  from {exp.package}" if exp.package else "", style="dim"), overflow="ellipsis")
+    # scale, whether it runs here, then what it needs and lacks, wrapped beside them
+    table = Table.grid(padding=(0, 2), pad_edge=True)
+    table.add_column(no_wrap=True)
+    table.add_column(no_wrap=True)
+    table.add_column(overflow="ellipsis")
     if exp.description:
-        console.print(Text("  " + exp.description, style="dim"))
+        table.add_row("", "", Text(exp.description, style="dim"))
     for scale, spec in exp.scales.items():
         unmet = unmet_requirements(spec.requirements, data_dir)
         here = Text("runs here", style="green") if not unmet else Text("not here", style="red")
-        console.print(Text(f"  {scale:<5}  ") + here + Text(f"  {_needs(spec)}", style="dim"))
-        if unmet:
-            console.print(Text("         lacks: " + "; ".join(unmet), style="dim"))
+        needs = Text(_needs(spec), style="dim") + (Text("\nlacks: " + "; ".join(unmet)) if unmet else Text())
+        table.add_row(scale, here, needs)
+    console.print(table)
 
 
 @app.command()

@@ -103,7 +103,7 @@ h2 small{font-weight:normal;color:#57606a;font-size:.75em}
 code,pre{font-size:12px;background:#f6f8fa;padding:1px 3px;overflow-wrap:anywhere;white-space:pre-wrap}
 table{border-collapse:collapse;width:100%;table-layout:auto}
 th,td{border-bottom:1px solid #d0d7de;padding:4px 8px;text-align:left;vertical-align:top;font-size:14px;
-overflow-wrap:anywhere}th{background:#f6f8fa}
+overflow-wrap:break-word}th{background:#f6f8fa}td code{overflow-wrap:anywhere}
 .meta,.legend{color:#57606a;font-size:13px}
 .chips{display:flex;flex-wrap:wrap;gap:.5em;margin:.6em 0}
 .chip{border:1px solid currentColor;border-radius:1em;padding:.1em .7em;font-weight:600;font-size:14px}

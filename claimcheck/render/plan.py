@@ -49,12 +49,12 @@ def render_plan(
 ) -> None:
     needs = [estimates[g.key] for g in plan.groups]
     admitted = budget.admitted(needs) if budget else [True] * len(needs)
-    running = [n for n, fits in zip(needs, admitted, strict=True) if fits]
     elsewhere = _elsewhere(plan)
     unlinked = [cp for cp in plan.claims if cp.claim.replication is None]
-    fresh = sum(1 for n in needs if n is not REUSED)
-    head = f"plan: {len(plan.groups)} run(s) here, {fresh} to make (about {_minutes(sum(n.seconds for n in running))})"
-    head += f", {len(plan.groups) - fresh} reusing stored records" if fresh < len(plan.groups) else ""
+    fresh = [n for n in needs if n is not REUSED]
+    total = _minutes(sum(n.seconds for n in fresh))
+    head = f"plan: {len(plan.groups)} run(s) here: {len(fresh)} to make (about {total})"
+    head += f", {len(needs) - len(fresh)} reusing stored records" if len(fresh) < len(needs) else ""
     _print(console, Text(head, style="bold"))
     width = max((len(g.experiment.name) for g in plan.groups), default=0)
     for group, needed, fits in zip(plan.groups, needs, admitted, strict=True):
@@ -75,17 +75,18 @@ def render_plan(
 
 
 def _print_budget(console: Console, budget: Budget, needs: Sequence[Estimate], admitted: Sequence[bool]) -> None:
-    fit = [n for n, ok in zip(needs, admitted, strict=True) if ok]
+    fit = [n for n, ok in zip(needs, admitted, strict=True) if ok and n is not REUSED]
+    fresh = sum(1 for n in needs if n is not REUSED)
     longest = max((n.seconds for n in fit), default=0.0)
+    text = f"budget {budget.seconds / 60:g} min: {len(fit)} of the {fresh} run(s) to make fit if the estimates hold"
+    if fit:
+        text += f" (about {_minutes(sum(n.seconds for n in fit))})"
     # a run is checked against the time left before it starts; once started it runs to its end
-    console.print(
-        Text(
-            f"budget {budget.seconds / 60:g} min: {len(fit)} of {len(needs)} run(s) fit if the estimates hold; "
-            f"a run starts only while its estimate fits the time left, and a started run finishes "
-            f"(the longest planned: ~{_minutes(longest)})",
-            style="yellow",
-        )
+    text += (
+        "; a run starts only while its estimate fits the time left, and a started run finishes"
+        + (f" (the longest admitted: ~{_minutes(longest)})" if fit else "")
     )
+    console.print(Text(text, style="yellow"))
 
 
 def _print_claims(console: Console, plan: Plan) -> None:

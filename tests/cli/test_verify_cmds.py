@@ -212,7 +212,7 @@ def test_max_minutes_prints_the_plan_first_and_runs_what_fits(tmp_path: Path) ->
     # each proxy run is declared 3 s: the first fits 3.1 s, the second no longer fits what the first left
     code, text = cli("verify", "--registry", reg, "--scale", "proxy", "--max-minutes", "0.0517", "--json", out)
     assert code == 0, text
-    assert text.index("plan: 2 run(s) here") < text.index("claimcheck verify ·")  # the plan comes first
+    assert text.index("plan: 2 run(s) here: 2 to make") < text.index("claimcheck verify ·")  # the plan comes first
     assert "over the budget: not run" in text and "a started run finishes" in re.sub(r"\s+", " ", text)
     results = {e.id: e.result for e in VerifyExport.model_validate_json(out.read_text()).claims}
     assert results["bm25-ndcg"].verdict == Verdict.DIRECTION_REPRODUCED  # ran
