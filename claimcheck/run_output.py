@@ -126,3 +126,5 @@ def routed_output(log_path: Path, on_line: Callable[[str], None]) -> Iterator[_L
         finally:
             router.write("\n" if router.pending else "")  # a last line without its newline is kept too
             router.detach_log()
+    if router.lines == 0:
+        log_path.unlink(missing_ok=True)  # a quiet run leaves no empty log behind

@@ -332,16 +332,17 @@ class RichReporter:
         from rich.table import Column
 
         console = console or Console(file=sys.stderr)
+        # the step's text (and the run's latest printed line) takes what the fixed columns leave, cut to fit
+        squeezed = Column(no_wrap=True, overflow="ellipsis", ratio=1)
         self.progress = Progress(
             SpinnerColumn(),
-            TextColumn("[bold]{task.fields[label]}"),
-            TextColumn("{task.description}"),
-            BarColumn(bar_width=20),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TextColumn("ETA"),
-            TimeRemainingColumn(),
-            TextColumn("[dim]{task.fields[note]}", table_column=Column(no_wrap=True, overflow="ellipsis", ratio=1)),
+            TextColumn("[bold]{task.fields[label]}", table_column=Column(no_wrap=True)),
+            TextColumn("{task.description} [dim]{task.fields[note]}", table_column=squeezed),
+            BarColumn(bar_width=10),
+            MofNCompleteColumn(table_column=Column(no_wrap=True)),
+            TimeElapsedColumn(table_column=Column(no_wrap=True)),
+            TextColumn("ETA", table_column=Column(no_wrap=True)),
+            TimeRemainingColumn(table_column=Column(no_wrap=True)),
             console=console,
             transient=True,
             disable=not console.is_terminal,

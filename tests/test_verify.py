@@ -348,3 +348,24 @@ def test_a_fresh_lower_scale_record_speaks_before_a_stale_own_scale_one_and_libr
 
 
 EXPERIMENTS = ef.experiments(failing, interrupted)
+
+
+def test_a_claim_on_a_plugin_that_fails_to_load_is_an_error_and_the_others_still_run() -> None:
+    from importlib.metadata import EntryPoint
+
+    from claimcheck.registry import dump_registry, parse_registry
+
+    group = "claimcheck.replications"
+    installed = ExperimentRegistry.from_entry_points([
+        EntryPoint(ef.EXPERIMENT, "engine_fixtures:lexical", group),
+        EntryPoint("broken.exp", "no_such_module_anywhere:exp", group),
+    ])  # fmt: skip
+    broken = Claim(id="broken", text="t", replication=Replication(
+        experiment="broken.exp", scale="proxy", effect=EffectTarget(condition="a", baseline="b", metric="AP",
+                                                                    datasets=["d"])))  # fmt: skip
+    reg = ClaimRegistry(claims=[ef.registry().claims[0], broken])
+    assert parse_registry(dump_registry(reg), experiments=installed) == reg  # loads: the engine reports it
+    results = by_id(run_verify(reg, scale="proxy", experiments=installed).results)
+    assert results["broken"].verdict == Verdict.ERROR
+    assert "'broken.exp' (no_such_module_anywhere:exp) failed to load: ModuleNotFoundError" in results["broken"].reason
+    assert results["bm25-ndcg"].verdict == Verdict.DIRECTION_REPRODUCED
