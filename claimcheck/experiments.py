@@ -1,8 +1,8 @@
-"""The replication registry: experiments register themselves by name with a decorator.
+"""What an experiment is: its scales and their requirements, the context it runs in, and how one is declared.
 
-As in lm-evaluation-harness, a replication package does
+A replication package declares an experiment with a decorator,
 
-    @register_experiment(
+    @define_experiment(
         "coco_dr.idro_ablation",
         paper="2210.15212",
         conditions=("full", "without_idro", "without_coco", "untrained"),
@@ -10,15 +10,15 @@ As in lm-evaluation-harness, a replication package does
     )
     def idro_ablation(ctx: RunContext) -> ExperimentOutput: ...
 
-and claims.yaml names `coco_dr.idro_ablation`. A name read from YAML is only ever looked up here, never
-imported: a registry file cannot make claimcheck run code it does not already ship.
+and names it under the entry-point group `claimcheck.replications` in its pyproject.toml; `claimcheck.plugins`
+finds it there. claims.yaml names `coco_dr.idro_ablation`; a name read from YAML is only ever looked up among
+the installed entry points, never imported, so a registry file cannot make claimcheck run code nobody installed.
 
-Registering modules must stay cheap to import (no torch at module level): `claimcheck list` loads them all.
+Declaring modules must stay cheap to import (no torch at module level): listing the experiments imports them.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -107,6 +107,9 @@ class Experiment:
     scales: dict[Scale, ScaleSpec]
     metrics: tuple[str, ...] = ()
     params: frozenset[str] = field(default_factory=frozenset)
+    # the import package whose files define the experiment (hashed into its run keys, run by `python -m`); set
+    # from the entry point it was found through, None for one built in code
+    package: str | None = None
 
     def config_for(self, scale: Scale, params: dict[str, Any] | None = None) -> dict[str, Any]:
         """The scale's default config with a claim's `params` laid over it (unknown keys are errors)."""
@@ -120,10 +123,7 @@ class Experiment:
         return config
 
 
-_REGISTRY: dict[str, Experiment] = {}
-
-
-def register_experiment(
+def define_experiment(
     name: str,
     *,
     paper: str,
@@ -132,13 +132,11 @@ def register_experiment(
     metrics: tuple[str, ...] = (),
     params: tuple[str, ...] = (),
     description: str = "",
-) -> Callable[[ExperimentFn], ExperimentFn]:
-    """Register `fn` under `name`. A second registration of the same name is a programming error."""
+) -> Callable[[ExperimentFn], Experiment]:
+    """Make `fn` the experiment `name`; the package's entry point named `name` then points at the result."""
 
-    def decorator(fn: ExperimentFn) -> ExperimentFn:
-        if name in _REGISTRY and _REGISTRY[name].fn is not fn:
-            raise ValueError(f"experiment {name!r} is already registered")
-        _REGISTRY[name] = Experiment(
+    def decorator(fn: ExperimentFn) -> Experiment:
+        return Experiment(
             name=name,
             fn=fn,
             paper=paper,
@@ -148,20 +146,12 @@ def register_experiment(
             metrics=metrics,
             params=frozenset(params),
         )
-        return fn
 
     return decorator
 
 
-def load_all() -> dict[str, Experiment]:
-    """Import the bundled replication packages (the only place `replications` is imported)."""
-    importlib.import_module("replications")
-    return dict(_REGISTRY)
-
-
 def get_experiment(name: str) -> Experiment:
-    experiments = load_all()
-    if name not in experiments:
-        known = ", ".join(sorted(experiments)) or "none"
-        raise KeyError(f"unknown experiment {name!r} (registered: {known})")
-    return experiments[name]
+    """The installed experiment `name` (see `claimcheck.plugins`); unknown names raise UnknownExperimentError."""
+    from claimcheck.plugins import installed_experiments
+
+    return installed_experiments()[name]

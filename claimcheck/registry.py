@@ -22,6 +22,7 @@ from claimcheck.models import ClaimRegistry, EffectTarget, Replication
 
 if TYPE_CHECKING:
     from claimcheck.experiments import Experiment
+    from claimcheck.plugins import ExperimentRegistry
 
 DEFAULT_REGISTRY = Path("claims.yaml")
 
@@ -112,7 +113,13 @@ def _field(loc: Sequence[Any], data: Any) -> str:
 # ----------------------------------------------------------------------------------------------- load
 
 
-def parse_registry(text: str, file: str | Path = "claims.yaml", *, check_experiments: bool = True) -> ClaimRegistry:
+def parse_registry(
+    text: str,
+    file: str | Path = "claims.yaml",
+    *,
+    check_experiments: bool = True,
+    experiments: ExperimentRegistry | None = None,
+) -> ClaimRegistry:
     try:
         data = yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
@@ -135,7 +142,7 @@ def parse_registry(text: str, file: str | Path = "claims.yaml", *, check_experim
         raise RegistryError(file, msg, _line(text, loc), _field(loc, data)) from None
     _check_consistency(registry, text, file, data)
     if check_experiments:
-        _check_replications(registry, text, file, data)
+        _check_replications(registry, text, file, data, experiments)
     return registry
 
 
@@ -158,32 +165,25 @@ def _check_consistency(registry: ClaimRegistry, text: str, file: str | Path, dat
                 raise _fail(text, file, data, loc, f"mentions report {mention.report!r}, which is not in 'reports'")
 
 
-def _experiments(file: str | Path) -> dict[str, Any]:
-    from claimcheck.experiments import load_all
-
-    try:
-        return load_all()
-    except ModuleNotFoundError as exc:
-        if exc.name == "replications":  # installed without the bundled replications: nothing is registered
-            return {}
-        raise RegistryError(file, f"cannot check replication links: {exc}") from None
-    except Exception as exc:  # a broken replication package must not turn into a traceback here
-        raise RegistryError(file, f"cannot check replication links: {type(exc).__name__}: {exc}") from None
-
-
-def _check_replications(registry: ClaimRegistry, text: str, file: str | Path, data: Any) -> None:
+def _check_replications(
+    registry: ClaimRegistry, text: str, file: str | Path, data: Any, experiments: ExperimentRegistry | None
+) -> None:
     linked = [(i, c) for i, c in enumerate(registry.claims) if c.replication is not None]
     if not linked:
         return
-    experiments = _experiments(file)
+    if experiments is None:
+        from claimcheck.plugins import installed_experiments
+
+        experiments = installed_experiments()
     for i, claim in linked:
         rep = claim.replication
         assert rep is not None
         experiment = experiments.get(rep.experiment)
         if experiment is None:
-            known = ", ".join(sorted(experiments)) or "none installed"
+            if experiments.failure(rep.experiment):
+                continue  # installed but broken: its claims get an error verdict naming why; the others still run
             loc = ("claims", i, "replication", "experiment")
-            raise _fail(text, file, data, loc, f"unknown experiment {rep.experiment!r} (registered: {known})")
+            raise _fail(text, file, data, loc, experiments.problem(rep.experiment))
         try:
             config = experiment.config_for(rep.scale, rep.params)
         except KeyError as exc:
@@ -224,7 +224,11 @@ def _target_problems(rep: Replication, experiment: Experiment, config: dict[str,
 
 
 def load_registry(
-    path: str | Path = DEFAULT_REGISTRY, *, missing_ok: bool = False, check_experiments: bool = True
+    path: str | Path = DEFAULT_REGISTRY,
+    *,
+    missing_ok: bool = False,
+    check_experiments: bool = True,
+    experiments: ExperimentRegistry | None = None,
 ) -> ClaimRegistry:
     """Read and validate a registry; a missing file is an empty registry only with `missing_ok`."""
     path = Path(path)
@@ -246,11 +250,11 @@ def load_registry(
         try:
             _check_consistency(cached, text, path, None)
             if check_experiments:
-                _check_replications(cached, text, path, None)
+                _check_replications(cached, text, path, None, experiments)
             return cached
         except RegistryError:
             pass  # the full parse below reports the problem with its line and field
-    registry = parse_registry(text, path, check_experiments=check_experiments)
+    registry = parse_registry(text, path, check_experiments=check_experiments, experiments=experiments)
     _cache_put(digest, registry)
     return registry
 

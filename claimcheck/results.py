@@ -41,18 +41,14 @@ def canonical_json(value: Any) -> str:
 
 
 def source_files(experiment: Experiment) -> list[Path]:
-    """The files that define an experiment: its replication package's code and data files (checkpoints.yaml
-    chooses how a model loads), or its own module file."""
-    module_name = experiment.fn.__module__ or ""
-    module = sys.modules.get(module_name)
-    parts = module_name.split(".")
-    if parts[0] == "replications" and len(parts) > 1:
-        package = sys.modules.get(".".join(parts[:2]))
-        init = getattr(package, "__file__", None)
-        if init:
-            folder = Path(init).parent
-            return sorted([*folder.rglob("*.py"), *folder.rglob("*.yaml")])
-    path = inspect.getsourcefile(experiment.fn) or getattr(module, "__file__", None)
+    """The files that define an experiment: its package's code and data files (checkpoints.yaml chooses how a
+    model loads), or its own module file when it came from a lone module or from code."""
+    package = sys.modules.get(experiment.package or "")
+    init = getattr(package, "__file__", None)
+    if init and hasattr(package, "__path__"):
+        folder = Path(init).parent
+        return sorted([*folder.rglob("*.py"), *folder.rglob("*.yaml")])
+    path = inspect.getsourcefile(experiment.fn) or getattr(sys.modules.get(experiment.fn.__module__), "__file__", None)
     return [Path(path)] if path else []
 
 

@@ -20,12 +20,14 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from difflib import get_close_matches
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from rich.markup import escape
 
-from claimcheck.experiments import Experiment, Requirements, RunContext, load_all
+from claimcheck.estimates import REUSED, Budget, Estimate, estimate
+from claimcheck.experiments import Experiment, Requirements, RunContext
 from claimcheck.home import NETWORK_ENV, data_dirs, network_allowed, subdir
 from claimcheck.models import (
     SCALES,
@@ -38,9 +40,11 @@ from claimcheck.models import (
     Scale,
     Verdict,
 )
+from claimcheck.plugins import ExperimentRegistry, installed_experiments
 from claimcheck.provenance import collect as collect_provenance
 from claimcheck.provenance import peak_memory_mb, reset_peak_memory
 from claimcheck.results import CacheMode, RecordStore, canonical_json, code_version, run_key, stale_code
+from claimcheck.run_output import routed_output, run_log
 from claimcheck.verdicts import judge, not_run, verdict_scale_preference
 
 ScaleRequest = Literal["smoke", "proxy", "full", "auto"]
@@ -116,19 +120,14 @@ def unmet_requirements(req: Requirements, data_dir: str | Path | None = None) ->
 # --------------------------------------------------------------------------------------------------- commands
 
 
-def replication_package(experiment: Experiment) -> str | None:
-    parts = experiment.fn.__module__.split(".")
-    return ".".join(parts[:2]) if parts[0] == "replications" and len(parts) > 1 else None
-
-
 def claim_command(claim_id: str, scale: Scale, registry_path: str | Path = DEFAULT_REGISTRY) -> str:
     registry = "" if str(registry_path) == DEFAULT_REGISTRY else f" --registry {registry_path}"
     return f"claimcheck verify {claim_id} --scale {scale}{registry}"
 
 
 def standalone_command(experiment: Experiment, scale: Scale, params: dict[str, Any]) -> str | None:
-    """`[launcher] python -m replications.<paper> <experiment> --scale S [--param k=v]`, if packaged."""
-    package = replication_package(experiment)
+    """`[launcher] python -m <package> <experiment> --scale S [--param k=v]`, if it came from a package."""
+    package = experiment.package
     if package is None:
         return None
     spec = experiment.scales.get(scale)
@@ -195,6 +194,7 @@ class ClaimPlan:
 class Plan:
     claims: list[ClaimPlan]
     groups: list[Group]
+    experiments: ExperimentRegistry
 
 
 def choose_scale(
@@ -224,7 +224,9 @@ def select_claims(registry: ClaimRegistry, ids: Sequence[str] = ()) -> list[Clai
         return list(registry.claims)
     unknown = [i for i in ids if i not in {c.id for c in registry.claims}]
     if unknown:
-        raise KeyError(f"unknown claim id(s): {', '.join(unknown)}")
+        known = [c.id for c in registry.claims]
+        hints = [f"{i} (did you mean {c[0]}?)" if (c := get_close_matches(i, known, n=1)) else i for i in unknown]
+        raise KeyError(f"unknown claim id(s): {', '.join(hints)}")
     return [registry.claim(i) for i in ids]
 
 
@@ -234,8 +236,10 @@ def make_plan(
     scale: ScaleRequest = "auto",
     data_dir: str | Path | None = None,
     registry_path: str | Path = DEFAULT_REGISTRY,
+    experiments: ExperimentRegistry | None = None,
 ) -> Plan:
-    experiments = load_all()
+    """Per claim: the scale it runs at here and the group (one run) it joins, or the verdict it gets unrun."""
+    experiments = installed_experiments() if experiments is None else experiments
     groups: dict[tuple[str, str, str], Group] = {}
     plans: list[ClaimPlan] = []
     for claim in select_claims(registry, ids):
@@ -250,7 +254,7 @@ def make_plan(
         if exp is None:
             plan.result = ClaimResult(
                 claim_id=claim.id, verdict=Verdict.ERROR, experiment=rep.experiment,
-                reason=f"unknown experiment {rep.experiment!r}",
+                reason=experiments.problem(rep.experiment),
             )  # fmt: skip
             continue
         own = exp.scales.get(rep.scale)
@@ -277,14 +281,14 @@ def make_plan(
         plan.group = groups[gkey]
     if scale == "smoke" and not ids:
         add_unlinked_smoke_runs(groups, experiments)
-    return Plan(plans, list(groups.values()))
+    return Plan(plans, list(groups.values()), experiments)
 
 
-def add_unlinked_smoke_runs(groups: dict[tuple[str, str, str], Group], experiments: dict[str, Experiment]) -> None:
-    """A full smoke pass exercises every bundled experiment, linked by a claim or not (CI runs them all)."""
+def add_unlinked_smoke_runs(groups: dict[tuple[str, str, str], Group], experiments: ExperimentRegistry) -> None:
+    """A full smoke pass exercises every installed experiment, linked by a claim or not (CI runs them all)."""
     covered = {name for name, scale, _ in groups if scale == "smoke"}
     for name, exp in sorted(experiments.items()):
-        if name in covered or "smoke" not in exp.scales or replication_package(exp) is None:
+        if name in covered or "smoke" not in exp.scales:
             continue
         config, seeds = exp.config_for("smoke"), list(exp.scales["smoke"].seeds)
         groups[(name, "smoke", canonical_json(config))] = Group(exp, "smoke", config, seeds)
@@ -297,6 +301,7 @@ class Reporter(Protocol):
     def start(self, label: str, index: int, total: int) -> None: ...
     def step(self, description: str, total: float | None) -> None: ...
     def advance(self, amount: float) -> None: ...
+    def note(self, line: str) -> None: ...  # a line the run printed (routed away from the terminal)
     def finish(self) -> None: ...
 
 
@@ -304,11 +309,14 @@ class SilentReporter:
     def start(self, label: str, index: int, total: int) -> None: ...
     def step(self, description: str, total: float | None) -> None: ...
     def advance(self, amount: float) -> None: ...
+    def note(self, line: str) -> None: ...
     def finish(self) -> None: ...
 
 
 class RichReporter:
-    """Live progress on a terminal (experiment, step, ETA); nothing at all when stderr is not a terminal (CI)."""
+    """Live progress on a terminal (experiment, step, ETA, the run's latest printed line); nothing at all when
+    stderr is not a terminal (CI). The console is bound to stderr as it is now: while a run's output is routed
+    to its log (`run_output`), the bar still draws on the terminal."""
 
     def __init__(self, console: Any = None) -> None:
         from rich.console import Console
@@ -321,22 +329,28 @@ class RichReporter:
             TimeElapsedColumn,
             TimeRemainingColumn,
         )
+        from rich.table import Column
 
-        console = console or Console(stderr=True)
+        console = console or Console(file=sys.stderr)
+        # the step's text (and the run's latest printed line) takes what the fixed columns leave, cut to fit
+        squeezed = Column(no_wrap=True, overflow="ellipsis", ratio=1)
         self.progress = Progress(
             SpinnerColumn(),
-            TextColumn("[bold]{task.fields[label]}"),
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TextColumn("ETA"),
-            TimeRemainingColumn(),
+            TextColumn("[bold]{task.fields[label]}", table_column=Column(no_wrap=True)),
+            TextColumn("{task.description} [dim]{task.fields[note]}", table_column=squeezed),
+            BarColumn(bar_width=10),
+            MofNCompleteColumn(table_column=Column(no_wrap=True)),
+            TimeElapsedColumn(table_column=Column(no_wrap=True)),
+            TextColumn("ETA", table_column=Column(no_wrap=True)),
+            TimeRemainingColumn(table_column=Column(no_wrap=True)),
             console=console,
             transient=True,
             disable=not console.is_terminal,
+            redirect_stdout=False,  # a run's prints go to its log, not above the bar
+            redirect_stderr=False,
+            expand=True,
         )
-        self.overall = self.progress.add_task("experiments", label="verify", total=None)
+        self.overall = self.progress.add_task("experiments", label="verify", total=None, note="")
         self.current: Any = None
         self.progress.start()
 
@@ -345,13 +359,17 @@ class RichReporter:
         if self.current is not None:
             self.progress.remove_task(self.current)
         # Labels and step names are text, not markup: "exp [smoke]" would otherwise lose its "[smoke]".
-        self.current = self.progress.add_task("starting", label=escape(label), total=None)
+        self.current = self.progress.add_task("starting", label=escape(label), total=None, note="")
 
     def step(self, description: str, total: float | None) -> None:
         self.progress.reset(self.current, description=escape(description), total=total)
 
     def advance(self, amount: float) -> None:
         self.progress.advance(self.current, amount)
+
+    def note(self, line: str) -> None:
+        if self.current is not None:
+            self.progress.update(self.current, note=escape(line))
 
     def finish(self) -> None:
         self.progress.stop()
@@ -379,7 +397,8 @@ def run_experiment(group: Group, data_dir: str | Path | None = None, reporter: R
     error = None
     output = ExperimentOutput()
     try:
-        result = experiment.fn(ctx)
+        with routed_output(run_log(key), reporter.note):
+            result = experiment.fn(ctx)
         if not isinstance(result, ExperimentOutput):
             raise TypeError(f"experiment returned {type(result).__name__}, not ExperimentOutput")
         output = result
@@ -416,6 +435,23 @@ class GroupRun:
     reused: bool
     seconds: float
     reason: str = ""
+    interrupted: bool = False  # Ctrl-C (or SIGTERM) came during or before this run
+
+
+INTERRUPTED_DURING = "interrupted (Ctrl-C) during this run; an interrupted run writes no record"
+INTERRUPTED_BEFORE = "interrupted (Ctrl-C) before this run started"
+
+
+def reusable(group: Group, store: RecordStore, cache: CacheMode) -> RunRecord | None:
+    """The stored record that stands for this run under `cache` (a failed run is never reused)."""
+    stored = store.get(group.key) if cache != CacheMode.NEVER else None
+    return stored if stored is not None and stored.status == "ok" else None
+
+
+def estimate_plan(plan: Plan, store: RecordStore, cache: CacheMode) -> dict[str, Estimate]:
+    """Each group's expected wall time by key: nothing for a reused record, else `estimates.estimate`."""
+    records = store.all()
+    return {g.key: REUSED if reusable(g, store, cache) else estimate(g, records) for g in plan.groups}
 
 
 def execute(
@@ -424,21 +460,42 @@ def execute(
     cache: CacheMode = CacheMode.ONLY_MISSING,
     data_dir: str | Path | None = None,
     reporter: Reporter | None = None,
+    budget: Budget | None = None,
+    estimates: dict[str, Estimate] | None = None,
 ) -> list[GroupRun]:
-    """Run (or reuse) every group; each record is written after its run ends."""
+    """Run (or reuse) every group; each record is written after its run ends.
+
+    With a budget, a run starts only while its estimate fits the time left. Ctrl-C stops between groups: the
+    interrupted run writes nothing, finished records stay, and later groups only reuse stored records.
+    """
     reporter = reporter or SilentReporter()
     runs: list[GroupRun] = []
+    interrupted = False
     for i, group in enumerate(groups):
         t0 = time.perf_counter()
-        stored = store.get(group.key) if cache != CacheMode.NEVER else None
-        if stored is not None and stored.status == "ok":
+        stored = reusable(group, store, cache)
+        if stored is not None:
             runs.append(GroupRun(group, stored, True, time.perf_counter() - t0))
             continue
         if cache == CacheMode.ALWAYS:
             runs.append(GroupRun(group, None, False, 0.0, "no stored record for this run (--cache always)"))
             continue
+        if interrupted:
+            runs.append(GroupRun(group, None, False, 0.0, INTERRUPTED_BEFORE, interrupted=True))
+            continue
+        if budget is not None:
+            needed = (estimates or {}).get(group.key) or estimate(group, store.all())
+            refusal = budget.refusal(needed)
+            if refusal:
+                runs.append(GroupRun(group, None, False, 0.0, refusal))
+                continue
         reporter.start(group.label, i, len(groups))
-        record = run_experiment(group, data_dir, reporter)
+        try:
+            record = run_experiment(group, data_dir, reporter)
+        except KeyboardInterrupt:
+            interrupted = True
+            runs.append(GroupRun(group, None, False, time.perf_counter() - t0, INTERRUPTED_DURING, interrupted=True))
+            continue
         store.put(record)
         runs.append(GroupRun(group, record, False, time.perf_counter() - t0))
     return runs
@@ -450,6 +507,10 @@ class Outcome:
     runs: list[GroupRun]
     plan: Plan
     seconds: float
+
+    @property
+    def interrupted(self) -> bool:
+        return any(r.interrupted for r in self.runs)
 
 
 def judge_plan(plan: Plan, runs: list[GroupRun]) -> list[ClaimResult]:
@@ -468,6 +529,27 @@ def judge_plan(plan: Plan, runs: list[GroupRun]) -> list[ClaimResult]:
     return results
 
 
+def run_plan(
+    plan: Plan,
+    cache: CacheMode = CacheMode.ONLY_MISSING,
+    data_dir: str | Path | None = None,
+    store: RecordStore | None = None,
+    reporter: Reporter | None = None,
+    budget: Budget | None = None,
+    estimates: dict[str, Estimate] | None = None,
+) -> Outcome:
+    """Execute a plan's groups and judge its claims (verdicts from stored own-scale records included)."""
+    t0 = time.perf_counter()
+    reporter = reporter or SilentReporter()
+    store = store or RecordStore()
+    try:
+        runs = execute(plan.groups, store, cache, data_dir, reporter, budget, estimates)
+    finally:
+        reporter.finish()
+    results = prefer_own_scale_records(plan, judge_plan(plan, runs), store)
+    return Outcome(results, runs, plan, time.perf_counter() - t0)
+
+
 def verify(
     registry: ClaimRegistry,
     ids: Sequence[str] = (),
@@ -477,17 +559,12 @@ def verify(
     registry_path: str | Path = DEFAULT_REGISTRY,
     store: RecordStore | None = None,
     reporter: Reporter | None = None,
+    experiments: ExperimentRegistry | None = None,
+    budget: Budget | None = None,
 ) -> Outcome:
-    t0 = time.perf_counter()
-    plan = make_plan(registry, ids, scale, data_dir, registry_path)
-    reporter = reporter or SilentReporter()
-    store = store or RecordStore()
-    try:
-        runs = execute(plan.groups, store, cache, data_dir, reporter)
-    finally:
-        reporter.finish()
-    results = prefer_own_scale_records(plan, judge_plan(plan, runs), store)
-    return Outcome(results, runs, plan, time.perf_counter() - t0)
+    """`make_plan` then `run_plan`: the whole of `claimcheck verify` without the printing."""
+    plan = make_plan(registry, ids, scale, data_dir, registry_path, experiments)
+    return run_plan(plan, cache, data_dir, store, reporter, budget)
 
 
 def stored_record(
@@ -545,13 +622,14 @@ def results_from_store(
     ids: Sequence[str] = (),
     store: RecordStore | None = None,
     registry_path: str | Path = DEFAULT_REGISTRY,
+    experiments: ExperimentRegistry | None = None,
 ) -> list[ClaimResult]:
     """Verdicts recomputed from every stored record (local and imported), nothing run.
 
     Per claim, the most informative scale with a matching record wins: its own scale, then full, proxy, smoke.
     """
     records = (store or RecordStore()).all()
-    experiments = load_all()
+    experiments = installed_experiments() if experiments is None else experiments
     results = []
     for claim in select_claims(registry, ids):
         rep = claim.replication
@@ -572,7 +650,7 @@ def prefer_own_scale_records(plan: Plan, results: list[ClaimResult], store: Reco
     """Where this run was below a claim's own scale, a stored own-scale record (say, imported from a GPU
     machine) made by this code gives the verdict instead: verdicts come from all records, not only from what
     ran here."""
-    experiments = load_all()
+    experiments = plan.experiments
 
     def below_own_scale(cp: ClaimPlan) -> Experiment | None:
         """The claim's experiment when this run did not reach the claim's own scale (ran lower, or not at all)."""
@@ -636,15 +714,18 @@ def _parse_params(pairs: Sequence[str]) -> dict[str, Any]:
     return params
 
 
-def standalone_main(package: str, argv: Sequence[str] | None = None) -> int:
-    """`python -m replications.<paper> <experiment> --scale S [--param k=v] [--data-dir D] [--cache M]`.
+def standalone_main(
+    package: str, argv: Sequence[str] | None = None, experiments: ExperimentRegistry | None = None
+) -> int:
+    """`python -m <package> <experiment> --scale S [--param k=v] [--data-dir D] [--cache M]`.
 
     Runs one experiment of the package (or reuses its record), stores the record and prints it as JSON.
     Under a multi-process launcher only rank 0 writes the record.
     """
     import argparse
 
-    mine = [e for e in load_all().values() if package in (replication_package(e), e.fn.__module__)]
+    experiments = installed_experiments() if experiments is None else experiments
+    mine = [e for e in experiments.values() if package in (e.package, e.fn.__module__)]
     # both `coco_dr.idro_ablation` and, within its package, plain `idro_ablation` name an experiment
     experiments = {name: e for e in mine for name in (e.name, e.name.rpartition(".")[2])}
     parser = argparse.ArgumentParser(prog=f"python -m {package}", description=f"Run an experiment of {package}.")
@@ -671,6 +752,8 @@ def standalone_main(package: str, argv: Sequence[str] | None = None) -> int:
             mode = CacheMode(args.cache) if rank == "0" else CacheMode.NEVER
             if rank == "0":
                 run = execute([group], store, mode, args.data_dir, reporter)[0]
+                if run.interrupted:
+                    raise KeyboardInterrupt
                 record = run.record
             else:  # other ranks take part in the computation but leave the record to rank 0
                 record = run_experiment(group, data_dir=args.data_dir)

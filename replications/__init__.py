@@ -1,6 +1,6 @@
-"""Replication packages: importing this registers every bundled experiment by name.
+"""The bundled replication packages, one per source paper.
 
-Only `claimcheck.experiments.load_all` imports this package; claims.yaml names experiments, never modules.
+Each declares its experiments under the entry-point group `claimcheck.replications` in pyproject.toml, the door
+any installed package uses; claimcheck finds them there and imports a paper's package only when one of its
+experiments is asked for. Nothing here imports the papers: one paper's broken import cannot hide the others.
 """
-
-from replications import beir, coco_dr, gcl, optical  # noqa: F401  (imported for their registrations)

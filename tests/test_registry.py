@@ -12,6 +12,7 @@ from claimcheck.experiments import Experiment, Requirements, ScaleSpec
 from claimcheck.ingest.build import ingest_reports
 from claimcheck.ingest.parse import parse_text
 from claimcheck.models import ClaimRegistry, EffectTarget, ExperimentOutput, Replication, ValueTarget
+from claimcheck.plugins import ExperimentRegistry
 from claimcheck.registry import (
     RegistryError,
     dump_registry,
@@ -116,7 +117,7 @@ def test_duplicate_ids_and_dangling_mentions(registry: ClaimRegistry) -> None:
 
 
 def _fake_experiment(name: str) -> Experiment:
-    """Built directly, not registered: the global experiment registry stays as the replications left it."""
+    """Built directly, handed to the registry check (no entry point involved)."""
     spec = ScaleSpec(requirements=Requirements(minutes=0.1), config={"k": 10})
     return Experiment(
         name=name,
@@ -136,14 +137,16 @@ def _linked(registry: ClaimRegistry, experiment: str, params: dict) -> str:
     return dump_registry(registry.model_copy(update={"claims": claims}))
 
 
-def test_replication_must_name_a_registered_experiment(registry, monkeypatch) -> None:
-    exp = _fake_experiment("test_registry.fake")
-    monkeypatch.setattr("claimcheck.experiments.load_all", lambda: {exp.name: exp})
-    assert parse_registry(_linked(registry, "test_registry.fake", {"k": 5, "lr": 1e-5})).claims[0].replication
+def test_replication_must_name_a_registered_experiment(registry) -> None:
+    installed = ExperimentRegistry([_fake_experiment("test_registry.fake")])
+    linked = _linked(registry, "test_registry.fake", {"k": 5, "lr": 1e-5})
+    assert parse_registry(linked, experiments=installed).claims[0].replication
     with pytest.raises(RegistryError, match=r"replication\.experiment: unknown experiment 'no_such\.thing'"):
-        parse_registry(_linked(registry, "no_such.thing", {}))
+        parse_registry(_linked(registry, "no_such.thing", {}), experiments=installed)
+    with pytest.raises(RegistryError, match=r"did you mean 'test_registry\.fake'\?"):
+        parse_registry(_linked(registry, "test_registry.fak", {}), experiments=installed)
     with pytest.raises(RegistryError, match=r"replication\.params: .*no parameter 'bogus'"):
-        parse_registry(_linked(registry, "test_registry.fake", {"bogus": 1}))
+        parse_registry(_linked(registry, "test_registry.fake", {"bogus": 1}), experiments=installed)
     # the check is skippable for tools that only read texts
     assert parse_registry(_linked(registry, "no_such.thing", {}), check_experiments=False)
 
@@ -182,7 +185,7 @@ def test_schema_describes_the_registry() -> None:
 
 
 def test_real_experiment_registry_is_consulted(registry: ClaimRegistry) -> None:
-    with pytest.raises(RegistryError, match=r"unknown experiment 'no_such\.thing' \(registered: "):
+    with pytest.raises(RegistryError, match=r"unknown experiment 'no_such\.thing' \(installed: .*coco_dr"):
         parse_registry(_linked(registry, "no_such.thing", {}))
 
 
@@ -205,15 +208,13 @@ def test_cache_serves_a_saved_registry_and_never_a_stale_one(tmp_path: Path, reg
     assert load_registry(path).claims[0].kind == "effect"  # a damaged cache entry is ignored
 
 
-def test_cached_registry_is_still_checked_against_the_experiments(tmp_path: Path, registry, monkeypatch) -> None:
-    exp = _fake_experiment("test_registry.fake")
-    monkeypatch.setattr("claimcheck.experiments.load_all", lambda: {exp.name: exp})
+def test_cached_registry_is_still_checked_against_the_experiments(tmp_path: Path, registry) -> None:
+    installed = ExperimentRegistry([_fake_experiment("test_registry.fake")])
     path = tmp_path / "claims.yaml"
     path.write_text(_linked(registry, "test_registry.fake", {}))
-    assert load_registry(path).claims[0].replication is not None  # valid, and now cached
-    monkeypatch.setattr("claimcheck.experiments.load_all", lambda: {})
+    assert load_registry(path, experiments=installed).claims[0].replication is not None  # valid, and now cached
     with pytest.raises(RegistryError) as err:
-        load_registry(path)
+        load_registry(path, experiments=ExperimentRegistry())
     assert err.value.line == _line_of(path.read_text(), "experiment: test_registry.fake")
 
 
@@ -254,11 +255,14 @@ def test_a_key_written_twice_is_an_error_naming_both_lines() -> None:
     assert [c.id for c in parse_registry(merged).claims] == ["a", "b"]
 
 
-def test_a_target_must_name_a_condition_and_metric_the_experiment_measures(registry, monkeypatch) -> None:
+def test_a_target_must_name_a_condition_and_metric_the_experiment_measures(registry) -> None:
     import dataclasses
 
     exp = dataclasses.replace(_fake_experiment("test_registry.fake"), conditions=("full", "erm"), metrics=("AP",))
-    monkeypatch.setattr("claimcheck.experiments.load_all", lambda: {exp.name: exp})
+    installed = ExperimentRegistry([exp])
+
+    def check(text: str) -> ClaimRegistry:
+        return parse_registry(text, experiments=installed)
 
     def linked(target) -> str:
         rep = Replication(experiment=exp.name, **target)
@@ -266,12 +270,12 @@ def test_a_target_must_name_a_condition_and_metric_the_experiment_measures(regis
         return dump_registry(registry.model_copy(update={"claims": claims}))
 
     ok = EffectTarget(condition="full", baseline="erm", metric="map", datasets=["d"])
-    assert parse_registry(linked({"effect": ok})).claims[0].replication  # "map" is AP under another name
+    assert check(linked({"effect": ok})).claims[0].replication  # "map" is AP under another name
     with pytest.raises(RegistryError, match=r"effect\.baseline: test_registry\.fake has no condition 'idro'"):
-        parse_registry(linked({"effect": ok.model_copy(update={"baseline": "idro"})}))
+        check(linked({"effect": ok.model_copy(update={"baseline": "idro"})}))
     with pytest.raises(RegistryError, match=r"value\.metric: test_registry\.fake does not measure 'nDCG@10'"):
-        parse_registry(linked({"value": ValueTarget(condition="full", metric="nDCG@10", dataset="d")}))
+        check(linked({"value": ValueTarget(condition="full", metric="nDCG@10", dataset="d")}))
     with pytest.raises(RegistryError, match=r"does not measure 'Accuracy'"):  # not an ir_measures name: no traceback
-        parse_registry(linked({"value": ValueTarget(condition="full", metric="Accuracy", dataset="d")}))
+        check(linked({"value": ValueTarget(condition="full", metric="Accuracy", dataset="d")}))
     scored = ok.model_copy(update={"condition": "full+maxsim"})  # a declared condition under an extra scoring
-    assert parse_registry(linked({"effect": scored})).claims[0].replication
+    assert check(linked({"effect": scored})).claims[0].replication

@@ -11,7 +11,7 @@ from pathlib import Path
 import engine_fixtures as ef
 import pytest
 
-from claimcheck.experiments import Requirements, RunContext, ScaleSpec, get_experiment, register_experiment
+from claimcheck.experiments import Requirements, RunContext, ScaleSpec, define_experiment
 from claimcheck.models import (
     Claim,
     ClaimRegistry,
@@ -21,9 +21,12 @@ from claimcheck.models import (
     Replication,
     Verdict,
 )
+from claimcheck.plugins import ExperimentRegistry
 from claimcheck.results import CacheMode, RecordStore, code_version, run_key
 from claimcheck.verdicts import SMOKE_REASON
 from claimcheck.verify import (
+    INTERRUPTED_BEFORE,
+    INTERRUPTED_DURING,
     RichReporter,
     choose_scale,
     command_for,
@@ -31,18 +34,26 @@ from claimcheck.verify import (
     results_from_store,
     standalone_main,
     unmet_requirements,
-    verify,
 )
+from claimcheck.verify import verify as run_verify
 
 
 def by_id(results) -> dict:
     return {r.claim_id: r for r in results}
 
 
-def test_smoke_runs_every_experiment_and_gives_no_claim_verdict(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("claimcheck.verify.replication_package", lambda e: None)  # keep bundled replications out
+def verify(registry: ClaimRegistry, *args, **kwargs):
+    """The engine over this file's experiments (`EXPERIMENTS`, at the end): handed in, never looked up globally."""
+    return run_verify(registry, *args, experiments=EXPERIMENTS, **kwargs)
+
+
+def stored(registry: ClaimRegistry) -> dict:
+    return by_id(results_from_store(registry, experiments=EXPERIMENTS))
+
+
+def test_smoke_runs_every_experiment_and_gives_no_claim_verdict() -> None:
     out = verify(ef.registry(), scale="smoke")
-    assert {r.group.experiment.name for r in out.runs} == {ef.EXPERIMENT, ef.NEEDS_DATA}
+    assert {r.group.experiment.name for r in out.runs} == {ef.EXPERIMENT, ef.NEEDS_DATA}  # the others lack smoke
     assert all(r.record is not None and r.record.status == "ok" for r in out.runs)
     results = by_id(out.results)
     assert results["background"].reason == "no executable replication applies"
@@ -52,15 +63,13 @@ def test_smoke_runs_every_experiment_and_gives_no_claim_verdict(monkeypatch: pyt
         assert results[cid].command == f"claimcheck verify {cid} --scale full"
 
 
-def test_full_smoke_pass_runs_unlinked_bundled_experiments(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Pretend the test experiment ships in a replication package and no claim links to it.
-    bundled = {ef.EXPERIMENT: "replications.enginetest"}
-    monkeypatch.setattr("claimcheck.verify.replication_package", lambda e: bundled.get(e.name))
+def test_full_smoke_pass_runs_unlinked_installed_experiments() -> None:
     background = ClaimRegistry(claims=[c for c in ef.registry().claims if c.replication is None])
-    out = verify(background, scale="smoke")
+    installed = ExperimentRegistry([ef.lexical])  # no claim links to it
+    out = run_verify(background, scale="smoke", experiments=installed)
     assert [(r.group.experiment.name, r.record.status) for r in out.runs] == [(ef.EXPERIMENT, "ok")]
     assert [r.verdict for r in out.results] == [Verdict.NOT_RUN]
-    assert verify(background, ["background"], scale="smoke").runs == []  # only a full pass runs them
+    assert run_verify(background, ["background"], scale="smoke", experiments=installed).runs == []  # full pass only
 
 
 def test_live_progress_on_a_terminal_and_silence_elsewhere() -> None:
@@ -139,7 +148,7 @@ def test_full_scale_value_verdicts_against_measured_values() -> None:
 
 
 def test_unmet_requirements_give_not_run_with_command() -> None:
-    exp = get_experiment(ef.NEEDS_DATA)
+    exp = EXPERIMENTS[ef.NEEDS_DATA]
     assert choose_scale(exp, "auto", None) == ("proxy", "")
     scale, why = choose_scale(exp, "full", None)
     assert scale is None and "no-such-collection" in why
@@ -166,7 +175,7 @@ FAILING = "enginetest.failing"
 INTERRUPTED = "enginetest.interrupted"
 
 
-@register_experiment(
+@define_experiment(
     FAILING, paper="engine-test", params=("nan",), scales={"proxy": ScaleSpec(requirements=Requirements(minutes=0))}
 )
 def failing(ctx: RunContext) -> ExperimentOutput:
@@ -181,7 +190,7 @@ def failing(ctx: RunContext) -> ExperimentOutput:
     raise RuntimeError("diverged")
 
 
-@register_experiment(
+@define_experiment(
     INTERRUPTED, paper="engine-test", scales={"proxy": ScaleSpec(requirements=Requirements(minutes=0))}
 )
 def interrupted(ctx: RunContext) -> ExperimentOutput:
@@ -211,7 +220,7 @@ def test_failed_and_nan_runs_are_errors_and_failed_runs_rerun() -> None:
 def test_claim_params_apply_at_the_claims_own_scale_only() -> None:
     from claimcheck.verify import claim_config
 
-    exp = get_experiment(FAILING)
+    exp = EXPERIMENTS[FAILING]
     rep = Replication(experiment=FAILING, params={"nan": True}, scale="full", effect=EffectTarget(
         condition="a", baseline="b", metric="AP", datasets=["d"]))  # fmt: skip
     assert claim_config(exp, "proxy", rep) == exp.config_for("proxy")
@@ -219,13 +228,22 @@ def test_claim_params_apply_at_the_claims_own_scale_only() -> None:
         assert claim_config(exp, "full", rep)["nan"] is True
 
 
-def test_interrupted_run_writes_nothing() -> None:
+def test_ctrl_c_stops_between_groups_keeps_finished_records_and_still_judges() -> None:
     target = EffectTarget(condition="a", baseline="b", metric="AP", datasets=["d"])
-    claim = Claim(id="i", text="t", replication=Replication(experiment=INTERRUPTED, effect=target))
-    reg = ClaimRegistry(claims=[claim])
-    with pytest.raises(KeyboardInterrupt):
-        verify(reg, scale="proxy")
-    assert list(RecordStore().root.iterdir()) == []
+    stopped = Claim(id="i", text="t", replication=Replication(experiment=INTERRUPTED, effect=target))
+    first, needs = ef.registry().claims[0], ef.registry().claims[3]
+    fresh = Claim(id="fresh", text="t", replication=needs.replication.model_copy(
+        update={"scale": "proxy", "params": {"n_docs": 31}}))  # fmt: skip
+    verify(ClaimRegistry(claims=[needs]), scale="proxy")  # stored before: a group after Ctrl-C may still reuse it
+    out = verify(ClaimRegistry(claims=[first, stopped, needs, fresh]), scale="proxy")
+    assert out.interrupted
+    # ran, interrupted during, reused, not started
+    assert [(r.reused, r.interrupted) for r in out.runs] == [(0, 0), (0, 1), (1, 0), (0, 1)]
+    results = by_id(out.results)
+    assert results["i"].verdict == Verdict.NOT_RUN and results["i"].reason == INTERRUPTED_DURING
+    assert results["fresh"].verdict == Verdict.NOT_RUN and results["fresh"].reason == INTERRUPTED_BEFORE
+    assert results[first.id].verdict == Verdict.DIRECTION_REPRODUCED  # the run before Ctrl-C counts
+    assert sorted(r.experiment for r in RecordStore().all()) == [ef.EXPERIMENT, ef.NEEDS_DATA]  # none interrupted
 
 
 def test_stored_own_scale_record_gives_the_verdict_of_a_lower_scale_run() -> None:
@@ -239,11 +257,10 @@ def test_stored_own_scale_record_gives_the_verdict_of_a_lower_scale_run() -> Non
     assert result.records == full.records
 
 
-def test_launcher_command_runs_the_package_under_torchrun(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("claimcheck.verify.replication_package", lambda e: "replications.enginetest")
-    exp = get_experiment(ef.EXPERIMENT)
+def test_launcher_command_runs_the_package_under_torchrun() -> None:
+    exp = EXPERIMENTS[ef.EXPERIMENT]
     full = exp.scales["full"].model_copy(update={"launcher": "torchrun --nproc_per_node 8"})
-    multi_gpu = dataclasses.replace(exp, scales={**exp.scales, "full": full})
+    multi_gpu = dataclasses.replace(exp, scales={**exp.scales, "full": full}, package="replications.enginetest")
     claim = ef.value_claim("c", 0.5, 1)
     claim.replication.params["conditions"] = ["bm25", "tf"]
     command = command_for(claim, multi_gpu, "claims.yaml")
@@ -255,33 +272,34 @@ def test_launcher_command_runs_the_package_under_torchrun(monkeypatch: pytest.Mo
 
 
 def test_plan_and_report_from_store() -> None:
-    plan = make_plan(ef.registry(), scale="auto")
+    plan = make_plan(ef.registry(), scale="auto", experiments=EXPERIMENTS)
     plans = {p.claim.id: p for p in plan.claims}
     assert plans["needs-data"].group.scale == "proxy" and not plans["needs-data"].own_scale_runnable
     assert plans["bm25-ndcg"].group.scale == "full" and plans["bm25-ndcg"].own_scale_runnable
     assert {g.experiment.name for g in plan.groups} == {ef.EXPERIMENT, ef.NEEDS_DATA}
     verify(ef.registry(), scale="proxy")
-    stored = by_id(results_from_store(ef.registry()))
-    assert stored["bm25-ndcg"].verdict == Verdict.DIRECTION_REPRODUCED
+    from_store = stored(ef.registry())
+    assert from_store["bm25-ndcg"].verdict == Verdict.DIRECTION_REPRODUCED
     verify(ef.registry(), ["bm25-ndcg"], scale="full")
-    assert by_id(results_from_store(ef.registry()))["bm25-ndcg"].scale == "full"  # own scale preferred
+    assert stored(ef.registry())["bm25-ndcg"].scale == "full"  # own scale preferred
 
 
 def test_standalone_main_prints_and_stores_the_record(capsys: pytest.CaptureFixture[str]) -> None:
-    assert standalone_main("engine_fixtures", [ef.EXPERIMENT, "--scale", "smoke", "--param", "n_docs=40"]) == 0
+    argv = [ef.EXPERIMENT, "--scale", "smoke", "--param", "n_docs=40"]
+    assert standalone_main("engine_fixtures", argv, EXPERIMENTS) == 0
     record = json.loads(capsys.readouterr().out)
     assert record["experiment"] == ef.EXPERIMENT and record["config"]["n_docs"] == 40
     assert RecordStore().get(record["key"]) is not None
     with pytest.raises(SystemExit):
-        standalone_main("engine_fixtures", [ef.EXPERIMENT, "--param", "nope=1"])
+        standalone_main("engine_fixtures", [ef.EXPERIMENT, "--param", "nope=1"], EXPERIMENTS)
 
 
 def test_a_record_made_by_other_code_is_reported_but_gives_no_verdict() -> None:
     verify(ef.registry(), ["bm25-ndcg"], scale="full")
     store = RecordStore()
     (current,) = [r for r in store.all() if r.scale == "full"]
-    assert current.code == code_version(get_experiment(ef.EXPERIMENT))
-    assert by_id(results_from_store(ef.registry()))["bm25-ndcg"].verdict in (Verdict.VERIFIED, Verdict.REFUTED)
+    assert current.code == code_version(EXPERIMENTS[ef.EXPERIMENT])
+    assert stored(ef.registry())["bm25-ndcg"].verdict in (Verdict.VERIFIED, Verdict.REFUTED)
     older = {**current.code, "engine_sha256": "0" * 64}
     stale = current.model_copy(
         update={"code": older, "key": run_key(current.experiment, "full", current.config, current.seeds, older),
@@ -289,18 +307,18 @@ def test_a_record_made_by_other_code_is_reported_but_gives_no_verdict() -> None:
     )  # fmt: skip
     store.path(current.key).unlink()
     store.put(stale)
-    result = by_id(results_from_store(ef.registry()))["bm25-ndcg"]
+    result = stored(ef.registry())["bm25-ndcg"]
     assert result.verdict == Verdict.NOT_RUN and "other code (engine_sha256)" in result.reason
     assert "it said" in result.reason and result.records == [stale.key]
     store.put(current)  # this code's record wins over a newer one made by other code
-    assert by_id(results_from_store(ef.registry()))["bm25-ndcg"].records == [current.key]
+    assert stored(ef.registry())["bm25-ndcg"].records == [current.key]
 
 
 def test_a_full_scale_record_from_elsewhere_answers_a_full_run_this_machine_cannot_make() -> None:
     from claimcheck.verify import claim_config
 
     proxy = verify(ef.registry(), ["needs-data"], scale="proxy").runs[0].record
-    exp = get_experiment(ef.NEEDS_DATA)
+    exp = EXPERIMENTS[ef.NEEDS_DATA]
     claim = next(c for c in ef.registry().claims if c.id == "needs-data")
     config = claim_config(exp, "full", claim.replication)
     code = code_version(exp)
@@ -320,10 +338,34 @@ def test_a_fresh_lower_scale_record_speaks_before_a_stale_own_scale_one_and_libr
                                                                       full.seeds, elsewhere)})  # fmt: skip
     store.path(full.key).unlink()
     store.put(moved)
-    assert by_id(results_from_store(ef.registry()))["bm25-ndcg"].scale == "full"  # still counts
+    assert stored(ef.registry())["bm25-ndcg"].scale == "full"  # still counts
     older = {**full.code, "engine_sha256": "0" * 64}
     store.put(full.model_copy(update={"code": older, "key": run_key(full.experiment, "full", full.config,
                                                                     full.seeds, older)}))  # fmt: skip
     store.path(moved.key).unlink()
     verify(ef.registry(), ["bm25-ndcg"], scale="proxy")
-    assert by_id(results_from_store(ef.registry()))["bm25-ndcg"].verdict == Verdict.DIRECTION_REPRODUCED
+    assert stored(ef.registry())["bm25-ndcg"].verdict == Verdict.DIRECTION_REPRODUCED
+
+
+EXPERIMENTS = ef.experiments(failing, interrupted)
+
+
+def test_a_claim_on_a_plugin_that_fails_to_load_is_an_error_and_the_others_still_run() -> None:
+    from importlib.metadata import EntryPoint
+
+    from claimcheck.registry import dump_registry, parse_registry
+
+    group = "claimcheck.replications"
+    installed = ExperimentRegistry.from_entry_points([
+        EntryPoint(ef.EXPERIMENT, "engine_fixtures:lexical", group),
+        EntryPoint("broken.exp", "no_such_module_anywhere:exp", group),
+    ])  # fmt: skip
+    broken = Claim(id="broken", text="t", replication=Replication(
+        experiment="broken.exp", scale="proxy", effect=EffectTarget(condition="a", baseline="b", metric="AP",
+                                                                    datasets=["d"])))  # fmt: skip
+    reg = ClaimRegistry(claims=[ef.registry().claims[0], broken])
+    assert parse_registry(dump_registry(reg), experiments=installed) == reg  # loads: the engine reports it
+    results = by_id(run_verify(reg, scale="proxy", experiments=installed).results)
+    assert results["broken"].verdict == Verdict.ERROR
+    assert "'broken.exp' (no_such_module_anywhere:exp) failed to load: ModuleNotFoundError" in results["broken"].reason
+    assert results["bm25-ndcg"].verdict == Verdict.DIRECTION_REPRODUCED

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from difflib import get_close_matches
 from pathlib import Path
 from typing import Annotated
 
@@ -32,6 +33,7 @@ from claimcheck.registry import (
     registry_schema,
     save_registry,
 )
+from claimcheck.render.claim import fields_table
 from claimcheck.sources.report_checks import check_report, examined_paper
 
 console = Console()
@@ -164,19 +166,9 @@ def list_claims(
     console.print(table)
 
 
-def _fields_table(rows: list[tuple[str, str]]) -> Table:
-    table = Table(show_header=False, box=None, pad_edge=False)
-    table.add_column(style="bold")
-    table.add_column(overflow="fold")
-    for name, value in rows:
-        if value:
-            table.add_row(name, Text(value))
-    return table
-
-
 def _claim_panels(claim: Claim, reg: ClaimRegistry) -> Group:
     q = claim.quantity
-    head = _fields_table(
+    head = fields_table(
         [
             ("text", claim.text),
             ("truncated", "yes (the report cut the text)" if claim.truncated else ""),
@@ -211,7 +203,7 @@ def _claim_panels(claim: Claim, reg: ClaimRegistry) -> Group:
 def _report_panels(report: Report, reg: ClaimRegistry) -> Group:
     m = report.methodology
     score = f"{m.quality_score:g}/10" if m.quality_score is not None else ""
-    head = _fields_table(
+    head = fields_table(
         [
             ("title", report.title),
             ("kind", f"{report.kind} ({report.layout} layout), file {report.file}"),
@@ -258,22 +250,66 @@ def _checks_table(reports: list[Report], reg: ClaimRegistry) -> Table:
     return table
 
 
+def _verdict_panels(claim: Claim, reg: ClaimRegistry, registry: Path) -> Group:
+    """The claim's verdict from the stored records (as `claimcheck report` gives it), its evidence, the records."""
+    from claimcheck.render.claim import verdict_panels
+    from claimcheck.report import load_evidence
+    from claimcheck.results import RecordStore
+    from claimcheck.verify import results_from_store
+
+    store = RecordStore()
+    (result,) = results_from_store(reg, [claim.id], store, registry)
+    records = [r for key in result.records if (r := store.get(key)) is not None]
+    return verdict_panels(result, load_evidence(claim.id), records)
+
+
+def _candidates(item_id: str, ids: list[str]) -> list[str]:
+    """The ids a shortened id (`head…tail` as the terminal report prints it) or a bare start of an id stands for."""
+    head, cut, tail = item_id.partition("…")
+    if not (head or tail):
+        return []
+    return [i for i in ids if i.startswith(head) and i.endswith(tail if cut else "") and len(i) >= len(head + tail)]
+
+
+def resolve_id(item_id: str, ids: list[str]) -> str | None:
+    """An id as given, or the one id its short form (`head…tail`, or a start) stands for."""
+    if item_id in ids:
+        return item_id
+    matches = _candidates(item_id, ids)
+    return matches[0] if len(matches) == 1 else None
+
+
+def _unknown_id(item_id: str, ids: list[str]) -> str:
+    several = _candidates(item_id, ids)
+    if several:
+        return f"{item_id!r} is the start of several ids: {', '.join(several[:5])}" + (" …" if len(several) > 5 else "")
+    close = get_close_matches(item_id, ids, n=3)
+    hint = f"; did you mean {' or '.join(close)}?" if close else " (see `claimcheck list`)"
+    return f"no claim or report with id {item_id!r}{hint}"
+
+
 @app.command()
 def show(
-    item_id: Annotated[str, typer.Argument(metavar="ID", help="A claim id or a report id (see `claimcheck list`).")],
+    item_id: Annotated[
+        str, typer.Argument(metavar="ID", help="A claim or report id (see `claimcheck list`), or its unique start.")
+    ],
     registry: RegistryOpt = DEFAULT_REGISTRY,
 ) -> None:
-    """Show one claim (text, quantity, every mention, replication) or one report in full."""
+    """Show one claim in full (text, quantity, every mention, replication, the verdict from the stored records,
+    its evidence and the records cited) or one report."""
     reg = _load(registry)
-    claim = next((c for c in reg.claims if c.id == item_id), None)
+    ids = [c.id for c in reg.claims] + [r.id for r in reg.reports]
+    found = resolve_id(item_id, ids)
+    claim = next((c for c in reg.claims if c.id == found), None)
     if claim is not None:
         console.print(_claim_panels(claim, reg))
+        console.print(_verdict_panels(claim, reg, registry))
         return
-    report = next((r for r in reg.reports if r.id == item_id), None)
+    report = next((r for r in reg.reports if r.id == found), None)
     if report is not None:
         console.print(_report_panels(report, reg))
         return
-    raise _fail(RegistryError(registry, f"no claim or report with id {item_id!r} (see `claimcheck list`)"))
+    raise _fail(RegistryError(registry, _unknown_id(item_id, ids)))
 
 
 @app.command()

@@ -1,4 +1,4 @@
-"""Commands: verify, report, results import/list, experiments.
+"""Commands: verify, report, results import/list.
 
 Exit codes: 0 success; 1 a `--fail-on` verdict occurred, or bad input (registry file, claim id, record dir);
 2 usage errors (typer's own, or an invalid `--fail-on`).
@@ -6,24 +6,25 @@ Exit codes: 0 success; 1 a `--fail-on` verdict occurred, or bad input (registry 
 
 from __future__ import annotations
 
-import time
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from claimcheck.cli.app import app
+from claimcheck.cli.common import RegistryOpt, console, err_console, fail, load_registry
+from claimcheck.home import subdir
 from claimcheck.models import ClaimRegistry, ClaimResult, Verdict
+from claimcheck.report import VerifyExport, build_export, run_summary
+
+if TYPE_CHECKING:
+    from claimcheck.plugins import ExperimentRegistry
 
 results_app = typer.Typer(help="Run records: import records made elsewhere, list what is stored.", no_args_is_help=True)
 app.add_typer(results_app, name="results")
-
-console = Console()
-err_console = Console(stderr=True)
 
 
 class ScaleOption(StrEnum):
@@ -46,7 +47,6 @@ FAIL_SETS = {
 }
 
 Ids = Annotated[list[str] | None, typer.Argument(help="Claim ids (default: every claim).")]
-RegistryOpt = Annotated[Path, typer.Option("--registry", help="The claim registry.")]
 JsonOpt = Annotated[
     Path | None, typer.Option("--json", help="Write the versioned JSON export (schema claimcheck.verify/1).")
 ]
@@ -56,21 +56,6 @@ HtmlOpt = Annotated[
 ]
 FailOnOpt = Annotated[str | None, typer.Option("--fail-on", help="Exit 1 on: refuted | any | verdict names (a,b).")]
 DataDirOpt = Annotated[Path | None, typer.Option("--data-dir", help="Extra directory searched for datasets.")]
-
-
-def fail(message: str, code: int = 1) -> typer.Exit:
-    err_console.print(f"[red]error:[/red] {escape(message)}", soft_wrap=True, highlight=False)
-    return typer.Exit(code)
-
-
-def load_registry(path: Path) -> ClaimRegistry:
-    """claims.yaml through the registry module; any problem is one line naming the file, and exit 1."""
-    from claimcheck.registry import RegistryError, load_registry
-
-    try:
-        return load_registry(path)
-    except (RegistryError, OSError) as exc:
-        raise fail(str(exc).splitlines()[0] if str(exc) else f"cannot read {path}") from None
 
 
 def parse_fail_on(value: str | None) -> set[Verdict]:
@@ -89,47 +74,41 @@ def parse_fail_on(value: str | None) -> set[Verdict]:
     return verdicts
 
 
-def write_outputs(export, json_path: Path | None, markdown: Path | None, html_path: Path | None) -> None:
-    from claimcheck.home import atomic_write_text
-    from claimcheck.report import to_html, to_markdown
+WideOpt = Annotated[bool, typer.Option("--wide", help="The full table (every field, cells wrapped) instead.")]
 
-    for path, render in ((json_path, export.to_json), (markdown, lambda: to_markdown(export))):
+
+def write_outputs(
+    export: VerifyExport, reg: ClaimRegistry, json_path: Path | None, markdown: Path | None, html_path: Path | None
+) -> None:
+    from claimcheck.home import atomic_write_text
+    from claimcheck.render.html import to_html
+    from claimcheck.render.markdown import to_markdown
+
+    renders = (
+        (json_path, export.to_json),
+        (markdown, lambda: to_markdown(export, reg)),
+        (html_path, lambda: to_html(export, reg)),
+    )
+    for path, render in renders:
         if path:
             atomic_write_text(path, render())
             err_console.print(f"wrote {path}")
-    if html_path:
-        atomic_write_text(html_path, to_html(export))
-        err_console.print(f"wrote {html_path}")
 
 
-def print_plan(plan, scale: str) -> None:
-    table = Table(title=f"claimcheck verify --plan (requested scale: {scale})")
-    for col in ("claim", "experiment", "own scale", "here", "command / reason"):
-        table.add_column(col, overflow="fold")
-    elsewhere = 0
-    for cp in plan.claims:
-        rep = cp.claim.replication
-        if rep is None:
-            table.add_row(cp.claim.id, "", "", "—", "no executable replication applies")
-            continue
-        if cp.group is not None:
-            here = f"runs at {cp.group.scale}"
-        elif cp.result is not None and cp.result.verdict == Verdict.ERROR:
-            here = "error"
-        else:
-            here = "cannot run"
-        if cp.own_scale_runnable:
-            note = f"{rep.scale} scale runs here: {cp.command}"
-        else:
-            elsewhere += 1
-            why = "; ".join(cp.own_scale_unmet)
-            note = f"[bold]{cp.command}[/bold]\n(where: {why})" if cp.command else why
-        table.add_row(cp.claim.id, rep.experiment, rep.scale, here, note)
-    console.print(table)
-    console.print(
-        f"{elsewhere} claim(s) need another machine for their own scale. Run the command there, copy its "
-        "$CLAIMCHECK_HOME/records directory here, then: claimcheck results import DIR"
-    )
+def show_results(export: VerifyExport, reg: ClaimRegistry, wide: bool) -> None:
+    from claimcheck.render.terminal import render_summary, render_table
+
+    if wide:
+        render_table(export, console)
+    else:
+        render_summary(export, reg, console)
+
+
+def report_plugin_failures(experiments: ExperimentRegistry, names: set[str] | None = None) -> None:
+    """Entry points that failed to load, by name: all of them, or (loading no more than that) those in `names`."""
+    failures = experiments.failures() if names is None else [f for n in sorted(names) if (f := experiments.failure(n))]
+    for failure in failures:
+        err_console.print(f"[yellow]warning:[/yellow] {escape(str(failure))}", soft_wrap=True, highlight=False)
 
 
 @app.command()
@@ -147,45 +126,61 @@ def verify(
     html_path: HtmlOpt = None,
     fail_on: FailOnOpt = None,
     plan: Annotated[bool, typer.Option("--plan", help="Print where and how each claim can run; run nothing.")] = False,
+    max_minutes: Annotated[
+        float | None,
+        typer.Option("--max-minutes", min=0, help="Start a run only while its estimated time fits this budget."),
+    ] = None,
     data_dir: DataDirOpt = None,
+    wide: WideOpt = False,
 ) -> None:
-    """Run the replications the claims link to (or reuse their records) and judge every claim."""
-    from claimcheck.report import build_export, render_table, run_summary
+    """Print the plan, run the replications the claims link to (or reuse their records), judge every claim."""
+    from claimcheck.estimates import Budget
+    from claimcheck.plugins import installed_experiments
+    from claimcheck.render.plan import render_plan
     from claimcheck.results import CacheMode, RecordStore
-    from claimcheck.verify import RichReporter, make_plan, sigterm_as_interrupt
-    from claimcheck.verify import verify as run_verify
+    from claimcheck.verify import RichReporter, estimate_plan, make_plan, run_plan, sigterm_as_interrupt
 
     failing = parse_fail_on(fail_on)
-    reg = load_registry(registry)
+    experiments = installed_experiments()
+    reg = load_registry(registry, experiments=experiments)
+    mode, store = CacheMode(cache.value), RecordStore()
     try:
-        if plan:
-            print_plan(make_plan(reg, ids or (), scale.value, data_dir, registry), scale.value)
-            return
-        t0 = time.perf_counter()
-        with sigterm_as_interrupt():
-            outcome = run_verify(
-                reg, ids or (), scale.value, CacheMode(cache.value), data_dir, registry, reporter=RichReporter()
-            )
+        the_plan = make_plan(reg, ids or (), scale.value, data_dir, registry, experiments)
     except KeyError as exc:
-        raise fail(str(exc.args[0])) from None
-    except KeyboardInterrupt:
-        raise fail("interrupted: records of finished runs are kept, the interrupted run wrote nothing", 130) from None
-    seconds = time.perf_counter() - t0
+        raise fail(exc.args[0]) from None
+    budget = Budget(max_minutes * 60) if max_minutes is not None else None
+    estimates = estimate_plan(the_plan, store, mode)
+    render_plan(the_plan, estimates, console if plan else err_console, budget, every_claim=plan)
+    report_plugin_failures(experiments, None if scale == ScaleOption.smoke and not ids else _linked(reg))
+    if plan:
+        return
+    try:
+        with sigterm_as_interrupt():
+            outcome = run_plan(the_plan, mode, data_dir, store, RichReporter(), budget, estimates)
+    except KeyboardInterrupt:  # a second Ctrl-C, while judging: nothing more to keep
+        raise fail("interrupted: records of finished runs are kept", 130) from None
     runs = [run_summary(r.record, r.reused, r.seconds) for r in outcome.runs if r.record is not None]
     # verdicts taken from stored own-scale records cite them: their provenance belongs in the export too
     cited = sorted({k for res in outcome.results for k in res.records} - {r.key for r in runs})
-    store = RecordStore()
     runs += [run_summary(record, reused=True) for k in cited if (record := store.get(k)) is not None]
     export = build_export(
         reg, outcome.results, command="verify", registry_path=registry, runs=runs,
-        scale=scale.value, cache=cache.value, seconds=seconds,
+        scale=scale.value, cache=cache.value, seconds=outcome.seconds,
     )  # fmt: skip
-    write_outputs(export, json_path, markdown, html_path)  # files first: what was measured is kept whatever follows
-    render_table(export, console)
+    write_outputs(export, reg, json_path, markdown, html_path)  # files first: what was measured is kept
+    show_results(export, reg, wide)
     ran = sum(1 for r in outcome.runs if r.record is not None and not r.reused)
     reused = sum(1 for r in outcome.runs if r.reused)
-    console.print(f"{ran} run(s) made, {reused} reused from the record store, {seconds:.2f}s")
+    console.print(f"{ran} run(s) made, {reused} reused from the record store, {outcome.seconds:.1f}s", highlight=False)
+    if ran:
+        console.print(f"[dim]what the runs printed (library warnings, progress): {escape(str(subdir('logs')))}[/dim]")
+    if outcome.interrupted:
+        raise fail("interrupted: records of finished runs are kept, the interrupted run wrote nothing", 130)
     _exit_for(outcome.results, failing)
+
+
+def _linked(reg: ClaimRegistry) -> set[str]:
+    return {c.replication.experiment for c in reg.claims if c.replication is not None}
 
 
 def _exit_for(results: list[ClaimResult], failing: set[Verdict]) -> None:
@@ -203,27 +198,29 @@ def report(
     markdown: MarkdownOpt = None,
     html_path: HtmlOpt = None,
     fail_on: FailOnOpt = None,
+    wide: WideOpt = False,
 ) -> None:
     """Render verdicts from the stored run records (local and imported) without running anything."""
-    from claimcheck.report import build_export, render_table, run_summary
+    from claimcheck.plugins import installed_experiments
     from claimcheck.results import RecordStore
     from claimcheck.verify import results_from_store
 
     failing = parse_fail_on(fail_on)
-    reg = load_registry(registry)
+    experiments = installed_experiments()
+    reg = load_registry(registry, experiments=experiments)
     store = RecordStore()
     records, invalid = store.scan()
     for path, why in invalid:
         err_console.print(f"[yellow]skipped invalid record[/yellow] {escape(path.name)}: {escape(why)}")
     try:
-        results = results_from_store(reg, ids or (), store, registry)
+        results = results_from_store(reg, ids or (), store, registry, experiments)
     except KeyError as exc:
-        raise fail(str(exc.args[0])) from None
+        raise fail(exc.args[0]) from None
     used = {k for r in results for k in r.records}
     runs = [run_summary(r) for r in records if r.key in used]
     export = build_export(reg, results, command="report", registry_path=registry, runs=runs)
-    write_outputs(export, json_path, markdown, html_path)
-    render_table(export, console)
+    write_outputs(export, reg, json_path, markdown, html_path)
+    show_results(export, reg, wide)
     _exit_for(results, failing)
 
 
@@ -264,27 +261,3 @@ def results_list() -> None:
     console.print(table)
     for path, why in invalid:
         err_console.print(f"[yellow]invalid[/yellow] {escape(path.name)}: {escape(why)}")
-
-
-@app.command()
-def experiments(data_dir: DataDirOpt = None) -> None:
-    """List the registered experiments, their scales, requirements and whether each scale runs here."""
-    from claimcheck.experiments import load_all
-    from claimcheck.verify import unmet_requirements
-
-    table = Table(title="registered experiments")
-    for col in ("experiment", "paper", "scale", "seeds", "requirements", "here"):
-        table.add_column(col, overflow="fold")
-    for name, exp in sorted(load_all().items()):
-        for scale, spec in exp.scales.items():
-            req = spec.requirements
-            needs = [f"~{req.minutes:g} min on {req.reference_machine}"]
-            needs += [f"{req.gpus} GPU"] if req.gpus else []
-            needs += ["network"] if req.network else []
-            needs += [f"data: {', '.join(req.datasets)}"] if req.datasets else []
-            needs += [f"models: {', '.join(req.models)}"] if req.models else []
-            needs += [f"launcher: {spec.launcher}"] if spec.launcher else []
-            unmet = unmet_requirements(req, data_dir)
-            here = "[green]yes[/green]" if not unmet else "[red]no[/red]: " + "; ".join(unmet)
-            table.add_row(name, exp.paper, scale, ",".join(map(str, spec.seeds)), "\n".join(needs), here)
-    console.print(table)

@@ -1,6 +1,6 @@
 """Checkpoint evaluation on BEIR-format collections: a named model, a named dataset, a named protocol.
 
-Registers two experiments that share one code path (`replications.beir.experiment.run`):
+Declares two experiments (entry points in pyproject.toml) sharing one code path (`replications.beir.experiment.run`):
 
 - `beir.beir_eval`: models that load offline (the packaged all-MiniLM-L6-v2, or a local checkpoint directory);
   its full scale is the MTEB control (all-MiniLM-L6-v2 on SciFact) and runs on a 2-core CPU.
@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from claimcheck.experiments import Requirements, RunContext, ScaleSpec, register_experiment
+from claimcheck.experiments import Requirements, RunContext, ScaleSpec, define_experiment
 from claimcheck.models import ExperimentOutput
 
 CHECKPOINTS: dict[str, dict[str, Any]] = yaml.safe_load(
@@ -46,7 +46,7 @@ def _config(model: str, dataset: str, protocol: str, top_k: int = 1000) -> dict[
             "top_k": top_k, "bf16": False}  # fmt: skip
 
 
-@register_experiment(
+@define_experiment(
     "beir.beir_eval",
     paper=PAPER_COCO_DR,
     scales={
@@ -69,7 +69,7 @@ def beir_eval(ctx: RunContext) -> ExperimentOutput:
     return run(ctx)
 
 
-@register_experiment(
+@define_experiment(
     "beir.cocodr_eval",
     paper=PAPER_COCO_DR,
     scales={

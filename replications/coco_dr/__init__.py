@@ -1,17 +1,17 @@
 """COCO-DR (Yu et al., EMNLP 2022): iDRO fine-tuning and COCO pretraining, with the paper's ablation.
 
-Importing this package registers `coco_dr.idro_ablation`; the experiment's heavy modules (torch,
+Declares `coco_dr.idro_ablation` (an entry point in pyproject.toml); the experiment's heavy modules (torch,
 transformers) are imported only when it runs.
 """
 
 from __future__ import annotations
 
-from claimcheck.experiments import RunContext, register_experiment
+from claimcheck.experiments import RunContext, define_experiment
 from claimcheck.models import ExperimentOutput
 from replications.coco_dr.scales import SCALES
 
 
-@register_experiment(
+@define_experiment(
     "coco_dr.idro_ablation",
     paper="2210.15212",
     conditions=("full", "without_idro", "without_coco", "untrained"),

@@ -1,13 +1,14 @@
 """GCL (Lee et al., NeurIPS 2025, arXiv 2509.25638): generalized contrastive learning for multimodal retrieval.
 
-Registers `gcl.gcl_multimodal`. Cheap to import: torch and transformers load only when the experiment runs.
+Declares `gcl.gcl_multimodal` (an entry point in pyproject.toml). Cheap to import: torch and transformers load
+only when the experiment runs.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from claimcheck.experiments import Requirements, RunContext, ScaleSpec, register_experiment
+from claimcheck.experiments import Requirements, RunContext, ScaleSpec, define_experiment
 from claimcheck.models import ExperimentOutput
 
 _COMMON: dict[str, Any] = {
@@ -90,7 +91,7 @@ FULL = ScaleSpec(
 )
 
 
-@register_experiment(
+@define_experiment(
     "gcl.gcl_multimodal",
     paper="2509.25638",
     conditions=("pretrained", "cl", "gcl"),

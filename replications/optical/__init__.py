@@ -1,13 +1,14 @@
 """OPTICAL (Huang, Yu, Allan, WSDM 2023, arXiv 2301.12566): optimal-transport distillation for low-resource CLIR.
 
-Registers `optical.optical_clir`. Cheap to import: torch, transformers and POT load only when it runs.
+Declares `optical.optical_clir` (an entry point in pyproject.toml). Cheap to import: torch, transformers and POT
+load only when it runs.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from claimcheck.experiments import Requirements, RunContext, ScaleSpec, register_experiment
+from claimcheck.experiments import Requirements, RunContext, ScaleSpec, define_experiment
 from claimcheck.models import ExperimentOutput
 
 _DISTILL: dict[str, Any] = {
@@ -91,7 +92,7 @@ FULL = ScaleSpec(
 )
 
 
-@register_experiment(
+@define_experiment(
     "optical.optical_clir",
     paper="2301.12566",
     conditions=("optical", "teacher_foreign", "translate_retrieve", "sentence_distill"),

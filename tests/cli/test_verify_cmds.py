@@ -12,9 +12,10 @@ import sys
 import time
 from pathlib import Path
 
-import engine_fixtures as ef  # registers the test experiments
+import engine_fixtures as ef
 import pytest
 import yaml
+from plugin_support import install_entry_points
 from typer.testing import CliRunner
 
 from claimcheck.cli import app
@@ -24,6 +25,15 @@ from claimcheck.report import SCHEMA, VerifyExport
 SUPPORT = Path(__file__).resolve().parent.parent / "support"
 
 runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def engine_plugins(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The test experiments installed as entry points, here and for the subprocesses a test starts."""
+    site = install_entry_points(tmp_path_factory.mktemp("site"), "enginetest", ef.ENTRY_POINTS)
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(site), str(SUPPORT)]))
+    return site
 
 
 def write_registry(path: Path, registry: ClaimRegistry | None = None) -> Path:
@@ -37,14 +47,14 @@ def cli(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def test_smoke_verify_json_every_claim_accounted_and_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("claimcheck.verify.replication_package", lambda e: None)  # bundled smoke runs take minutes
+def test_smoke_verify_json_every_claim_accounted_and_cache(tmp_path: Path) -> None:
     reg = write_registry(tmp_path / "claims.yaml")
+    ids = [c.id for c in ef.registry().claims]  # named, so no full smoke pass runs the bundled papers too
     timings = {}
     for scale in ("smoke", "proxy"):
         for attempt in ("first", "cached"):
             out = tmp_path / f"{scale}-{attempt}.json"
-            code, text = cli("verify", "--registry", reg, "--scale", scale, "--json", out)
+            code, text = cli("verify", *ids, "--registry", reg, "--scale", scale, "--json", out)
             assert code == 0, text
             export = VerifyExport.model_validate_json(out.read_text())
             timings[scale, attempt] = export.seconds
@@ -95,11 +105,10 @@ def test_bad_registry_is_one_line_error(tmp_path: Path) -> None:
 
 
 def test_plan_names_a_command_for_every_not_run_claim(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("claimcheck.verify.replication_package", lambda e: None)
     monkeypatch.chdir(tmp_path)  # the default --registry claims.yaml, so commands carry no long paths
     write_registry(tmp_path / "claims.yaml")
     out = tmp_path / "smoke.json"
-    assert cli("verify", "--scale", "smoke", "--json", out)[0] == 0
+    assert cli("verify", *[c.id for c in ef.registry().claims], "--scale", "smoke", "--json", out)[0] == 0
     code, plan = cli("verify", "--plan")
     assert code == 0
     flat = re.sub(r"\s+", " ", plan)
@@ -174,8 +183,8 @@ def test_killed_run_leaves_valid_records_and_report_works(tmp_path: Path, claimc
         ),
     )
     reg = write_registry(tmp_path / "claims.yaml", ClaimRegistry(claims=[*ef.registry().claims[:1], slow]))
-    script = "import sys, engine_fixtures; from claimcheck.cli import main; sys.argv[0] = 'claimcheck'; main()"
-    env = {**os.environ, "CLAIMCHECK_HOME": str(claimcheck_home), "PYTHONPATH": str(SUPPORT)}
+    script = "import sys; from claimcheck.cli import main; sys.argv[0] = 'claimcheck'; main()"
+    env = {**os.environ, "CLAIMCHECK_HOME": str(claimcheck_home)}  # PYTHONPATH: the entry points (engine_plugins)
     proc = subprocess.Popen(
         [sys.executable, "-c", script, "verify", "--registry", str(reg), "--scale", "proxy"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -195,3 +204,45 @@ def test_killed_run_leaves_valid_records_and_report_works(tmp_path: Path, claimc
     assert record.experiment == ef.EXPERIMENT
     code, text = cli("report", "--registry", reg)
     assert code == 0 and "no stored run record" in re.sub(r"\s+", " ", text)
+
+
+def test_max_minutes_prints_the_plan_first_and_runs_what_fits(tmp_path: Path) -> None:
+    reg = write_registry(tmp_path / "claims.yaml")
+    out = tmp_path / "budget.json"
+    # each proxy run is declared 3 s: the first fits 3.1 s, the second no longer fits what the first left
+    code, text = cli("verify", "--registry", reg, "--scale", "proxy", "--max-minutes", "0.0517", "--json", out)
+    assert code == 0, text
+    assert text.index("plan: 2 run(s) here: 2 to make") < text.index("claimcheck verify ·")  # the plan comes first
+    assert "over the budget: not run" in text and "a started run finishes" in re.sub(r"\s+", " ", text)
+    results = {e.id: e.result for e in VerifyExport.model_validate_json(out.read_text()).claims}
+    assert results["bm25-ndcg"].verdict == Verdict.DIRECTION_REPRODUCED  # ran
+    assert results["needs-data"].verdict == Verdict.NOT_RUN and "over the time budget" in results["needs-data"].reason
+    assert results["needs-data"].command == "claimcheck verify needs-data --scale full --registry " + str(reg)
+    assert cli("verify", "--registry", reg, "--max-minutes", "-1")[0] == 2
+
+
+def test_default_view_is_one_line_per_claim_and_wide_the_full_table(tmp_path: Path) -> None:
+    reg = write_registry(tmp_path / "claims.yaml")
+    result = runner.invoke(app, ["verify", "--registry", str(reg), "--scale", "full"], env={"COLUMNS": "80"})
+    lines = result.output.splitlines()
+    assert result.exit_code == 0 and all(len(line) <= 80 for line in lines)
+    for claim in ef.registry().claims:
+        assert sum(line.startswith(f"  {claim.id} ") for line in lines) == 1
+    code, wide = cli("report", "--registry", reg, "--wide")
+    assert code == 0 and "reason / command" in wide and "measured ± interval" in wide
+
+
+def test_show_names_the_verdict_evidence_and_records_and_takes_a_short_id(tmp_path: Path) -> None:
+    reg = write_registry(tmp_path / "claims.yaml")
+    assert cli("verify", "bm25-ndcg", "--registry", reg, "--scale", "full")[0] == 0
+    code, text = cli("show", "bm25-nd…", "--registry", reg)
+    assert code == 0 and "verdict (from the stored run records)" in text and "run records this verdict cites" in text
+    stored = next(Path(os.environ["CLAIMCHECK_HOME"], "records").glob("*.json"))
+    record = RunRecord.model_validate_json(stored.read_text())
+    assert record.key[:12] in text and "tolerance_source" in text  # every field of the result, details included
+    code, text = cli("show", "bm25", "--registry", reg)
+    assert code == 1 and "start of several ids: bm25-ndcg, bm25-beats-tf" in text
+    code, text = cli("show", "bm25-ndgc", "--registry", reg)
+    assert code == 1 and "did you mean bm25-ndcg?" in text
+    code, text = cli("verify", "bm25-ndgc", "--registry", reg)
+    assert code == 1 and "did you mean bm25-ndcg?" in text

@@ -5,8 +5,8 @@ words of one topic and the documents of that topic are relevant. Two real ranker
 term-frequency overlap (no idf, no length normalisation), plus a random ranker; nDCG@10 and AP per query come
 from ir_measures. The seed draws the corpus, so seeds differ for real while query ids stay paired.
 
-`tests/support/` is on pytest's `pythonpath` (pyproject.toml); test modules `import engine_fixtures`, so it registers
-its experiments once.
+`tests/support/` is on pytest's `pythonpath` (pyproject.toml); tests hand `experiments()` to the engine, and the CLI
+tests install these experiments as entry points (`plugin_support`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections import Counter
 
 import numpy as np
 
-from claimcheck.experiments import Requirements, RunContext, ScaleSpec, register_experiment
+from claimcheck.experiments import Experiment, Requirements, RunContext, ScaleSpec, define_experiment
 from claimcheck.models import (
     Claim,
     ClaimRegistry,
@@ -27,6 +27,7 @@ from claimcheck.models import (
     Replication,
     ValueTarget,
 )
+from claimcheck.plugins import ExperimentRegistry
 
 EXPERIMENT = "enginetest.lexical"
 SLOW = "enginetest.slow"
@@ -110,7 +111,7 @@ def evaluate(run: dict, qrels: dict, metrics: tuple[str, ...]) -> dict[str, dict
 CONDITIONS = ("bm25", "bm25_flat", "tf", "random")
 
 
-@register_experiment(
+@define_experiment(
     EXPERIMENT,
     paper="engine-test",
     conditions=CONDITIONS,
@@ -143,7 +144,7 @@ def lexical(ctx: RunContext) -> ExperimentOutput:
     return out
 
 
-@register_experiment(
+@define_experiment(
     SLOW,
     paper="engine-test",
     scales=_scales({"seconds": 30.0}, {"seconds": 30.0}, {"seconds": 30.0}),
@@ -158,7 +159,7 @@ def slow(ctx: RunContext) -> ExperimentOutput:
     return ExperimentOutput(measurements=[Measurement(dataset="synthetic", metric="nDCG@10", value=0.5)])
 
 
-@register_experiment(
+@define_experiment(
     NEEDS_DATA,
     paper="engine-test",
     conditions=CONDITIONS,
@@ -172,7 +173,20 @@ def slow(ctx: RunContext) -> ExperimentOutput:
 )
 def needs_data(ctx: RunContext) -> ExperimentOutput:
     """Like `lexical` but its full scale needs a dataset that is never present."""
-    return lexical(ctx)
+    return lexical.fn(ctx)
+
+
+def experiments(*extra: Experiment) -> ExperimentRegistry:
+    """The test experiments a claim links to (`slow` only where a test wants a run to kill), and `extra`."""
+    return ExperimentRegistry([lexical, needs_data, *extra])
+
+
+# entry point name → object, as a plugin package would declare them (plugin_support.install_entry_points)
+ENTRY_POINTS = {
+    EXPERIMENT: "engine_fixtures:lexical",
+    NEEDS_DATA: "engine_fixtures:needs_data",
+    SLOW: "engine_fixtures:slow",
+}
 
 
 # --------------------------------------------------------------------------------------------------- claims
