@@ -39,9 +39,9 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from claimcheck.home import evidence_dir, read_model_or_none
 from claimcheck.models import Claim, ClaimRegistry, ClaimResult, EvidenceResult, Provenance, Record, RunRecord, Verdict
 from claimcheck.sources.report_checks import ReportCheck, check_report, examined_paper
+from claimcheck.tolerances import stored_evidence as load_evidence
 
 SCHEMA = "claimcheck.verify/1"
 
@@ -121,11 +121,6 @@ class VerifyExport(Record):
 
 
 # --------------------------------------------------------------------------------------------------- building
-
-
-def load_evidence(claim_id: str) -> EvidenceResult | None:
-    """The evidence step's verdict for a claim, if it wrote one (an unreadable file counts as absent)."""
-    return read_model_or_none(evidence_dir() / f"{claim_id}.json", EvidenceResult)
 
 
 def format_claimed(claim: Claim) -> str | None:
