@@ -244,9 +244,12 @@ def registry() -> ClaimRegistry:
                 replication=Replication(
                     experiment=EXPERIMENT,
                     effect=EffectTarget(
-                        condition="random", baseline="bm25", metric="nDCG@10", datasets=["synthetic"],
+                        condition="random",
+                        baseline="bm25",
+                        metric="nDCG@10",
+                        datasets=["synthetic"],
                         paper=RANDOM_OVER_BM25,
-                    ),  # fmt: skip
+                    ),
                 ),
             ),
             Claim(
