@@ -119,17 +119,26 @@ def effect_stats(measurements: list[Measurement], target: EffectTarget) -> Effec
     seeds = sorted(set.intersection(*(set(p) for p in paired.values())))
     if not seeds:
         raise InvalidMeasurement("the datasets share no seed")
-    weights = dataset_weights(target)
-    conds, bases, per_dataset = [], [], {}
+    conds, bases = {}, {}
     for dataset, pairs in paired.items():
         qids = set.intersection(*(set(c.per_query) & set(b.per_query) for s, (c, b) in pairs.items() if s in seeds))
         if not qids:
             raise InvalidMeasurement(f"no per-query scores shared by condition and baseline on {dataset}")
         order = sorted(qids)
-        c = _scores([pairs[s][0] for s in seeds], order)
-        b = _scores([pairs[s][1] for s in seeds], order)
-        conds.append(c)
-        bases.append(b)
+        conds[dataset] = _scores([pairs[s][0] for s in seeds], order)
+        bases[dataset] = _scores([pairs[s][1] for s in seeds], order)
+    return stats_from_scores(conds, bases, seeds, dataset_weights(target), target.relative)
+
+
+def stats_from_scores(
+    conds: dict[str, np.ndarray], bases: dict[str, np.ndarray], seeds: list[int], weights: dict[str, float],
+    relative: bool,
+) -> EffectStats:  # fmt: skip
+    """The effect statistics from per-dataset seeds × queries score matrices of the condition and the baseline
+    (rows in the order of `seeds`); the simulation in `calibration.py` enters the rules here."""
+    per_dataset = {}
+    for dataset, c in conds.items():
+        b = bases[dataset]
         one = seed_query_estimate([c - b])
         per_dataset[dataset] = {
             "condition": float(c.mean()),
@@ -137,37 +146,39 @@ def effect_stats(measurements: list[Measurement], target: EffectTarget) -> Effec
             "difference": one.value,
             "difference_interval": list(one.interval()),
             "relative_percent": _relative(float(c.mean()), float(b.mean())),
-            "queries": len(order),
+            "queries": int(c.shape[1]),
             "seeds": seeds,
             "weight": weights[dataset],
         }
-    w = [weights[d] for d in target.datasets]
-    difference = seed_query_estimate([c - b for c, b in zip(conds, bases, strict=True)], w)
-    cond_mean = float(sum(wk * c.mean() for wk, c in zip(w, conds, strict=True)))
-    base_mean = float(sum(wk * b.mean() for wk, b in zip(w, bases, strict=True)))
-    per_seed_c = sum(wk * c.mean(axis=1) for wk, c in zip(w, conds, strict=True))
-    per_seed_b = sum(wk * b.mean(axis=1) for wk, b in zip(w, bases, strict=True))
+    names = list(conds)
+    w = [weights[d] for d in names]
+    cs, bs = [conds[d] for d in names], [bases[d] for d in names]
+    difference = seed_query_estimate([c - b for c, b in zip(cs, bs, strict=True)], w)
+    cond_mean = float(sum(wk * c.mean() for wk, c in zip(w, cs, strict=True)))
+    base_mean = float(sum(wk * b.mean() for wk, b in zip(w, bs, strict=True)))
+    per_seed_c = sum(wk * c.mean(axis=1) for wk, c in zip(w, cs, strict=True))
+    per_seed_b = sum(wk * b.mean(axis=1) for wk, b in zip(w, bs, strict=True))
     relative_per_seed = tuple(_relative(float(ci), float(bi)) for ci, bi in zip(per_seed_c, per_seed_b, strict=True))
-    relative = None
-    if target.relative:
+    rel = None
+    if relative:
         if base_mean == 0:
             raise InvalidMeasurement("the baseline's aggregate score is 0: a relative change is undefined")
         # delta method: the relative change's deviations are (c − r·b) / B̄ per query, with r = C̄ / B̄
         r = cond_mean / base_mean
-        linear = seed_query_estimate([100.0 * (c - r * b) / base_mean for c, b in zip(conds, bases, strict=True)], w)
-        relative = Estimate(
+        linear = seed_query_estimate([100.0 * (c - r * b) / base_mean for c, b in zip(cs, bs, strict=True)], w)
+        rel = Estimate(
             100.0 * (r - 1.0), linear.se, linear.df, linear.seed_component, linear.query_component, relative_per_seed
         )
     return EffectStats(
         difference=difference,
-        relative=relative,
+        relative=rel,
         relative_per_seed=relative_per_seed,
         condition_mean=cond_mean,
         baseline_mean=base_mean,
         seeds=seeds,
         weights=weights,
         per_dataset=per_dataset,
-        n_queries=sum(c.shape[1] for c in conds),
+        n_queries=sum(c.shape[1] for c in cs),
     )
 
 

@@ -23,10 +23,11 @@ def applicable_checks(record: RunRecord, target: ValueTarget | EffectTarget) -> 
     return [c for c in record.output.validity if not c.targets or names & set(c.targets)]
 
 
-def paper_effect(claim: Claim, target: EffectTarget) -> tuple[float, str] | None:
+def paper_effect(claim: Claim, target: EffectTarget, baseline_mean: float) -> tuple[float, str] | None:
     """The effect size the source reports, in the target's units (absolute difference, or % if relative), and
     where it comes from: the target's (or the claim's full-scale effect target's) paper figures, or the claim's
-    own relative-change quantity."""
+    own relative-change quantity. A source that states only a relative change, held against an absolute target,
+    is taken at this run's baseline level (`baseline_mean`)."""
     rep = claim.replication
     paper: PaperFigures | None = target.paper or (rep.effect.paper if rep and rep.effect else None)
     q = claim.quantity
@@ -42,6 +43,9 @@ def paper_effect(claim: Claim, target: EffectTarget) -> tuple[float, str] | None
     if paper is not None and paper.condition:
         diffs = [paper.condition[d] - paper.baseline[d] for d in paper.condition]
         return sum(diffs) / len(diffs), paper.source
+    if paper is not None and paper.relative_percent is not None:
+        size = paper.relative_percent / 100.0 * abs(baseline_mean)
+        return size, f"{paper.relative_percent:g}% of this run's baseline {baseline_mean:.4g}; {paper.source}"
     return None
 
 
@@ -58,7 +62,7 @@ def power_check(claim: Claim, target: EffectTarget, stats: EffectStats) -> Valid
         f"minimum detectable effect {mde:.4g}{unit} (α {ALPHA:g} two-sided, power {POWER:.0%}; SE {d.se:.3g} over "
         f"{d.n_seeds} seeds and {stats.n_queries} queries, {d.df:.0f} df)"
     )
-    paper = paper_effect(claim, target)
+    paper = paper_effect(claim, target, stats.baseline_mean)
     if paper is None:
         return ValidityCheck(
             name=POWER_CHECK, passed=False,
