@@ -1,10 +1,13 @@
 """Rendering verdicts: the rich terminal table, markdown, one self-contained HTML file, and the JSON export.
 
-JSON export schema `claimcheck.verify/1` (`VerifyExport`; additive changes keep the version, anything else
-bumps it):
+JSON export schema `claimcheck.verify/2` (`VerifyExport`; additive changes keep the version, anything else
+bumps it). Version 2: the `not-applicable` verdict (counted apart from `inconclusive`); value verdicts have
+three outcomes with an interval over seeds (or a released checkpoint's drift); `result.details` of an effect
+holds per-dataset figures, the seeds × queries standard error, `validity` (every check that applied, the
+engine's `power` check among them) and `reproduction` (effect ratio, ΔRI). `VerifyExport` still reads /1.
 
     {
-      "schema": "claimcheck.verify/1",
+      "schema": "claimcheck.verify/2",
       "generated_at": ISO-8601 UTC,
       "command": "verify" | "report",
       "registry": path of claims.yaml,
@@ -43,7 +46,7 @@ from claimcheck.models import Claim, ClaimRegistry, ClaimResult, EvidenceResult,
 from claimcheck.sources.report_checks import ReportCheck, check_report, examined_paper
 from claimcheck.tolerances import stored_evidence as load_evidence
 
-SCHEMA = "claimcheck.verify/1"
+SCHEMA = "claimcheck.verify/2"
 
 VERDICT_STYLE = {
     Verdict.VERIFIED: "bold green",
@@ -104,7 +107,7 @@ class ReportEntry(Record):
 class VerifyExport(Record):
     """The versioned JSON document `--json` writes (see the module docstring)."""
 
-    schema_: Literal["claimcheck.verify/1"] = Field(default=SCHEMA, alias="schema")
+    schema_: Literal["claimcheck.verify/1", "claimcheck.verify/2"] = Field(default=SCHEMA, alias="schema")
     generated_at: str
     command: Literal["verify", "report"]
     registry: str
@@ -235,6 +238,21 @@ def format_measured(r: ClaimResult) -> str:
     return f"Δ {r.effect:+.4g}{interval}{p}"
 
 
+def format_effect_details(r: ClaimResult) -> str:
+    """An effect verdict's evidence in one line: seeds, per-dataset figures, effect ratio and ΔRI."""
+    d = r.details
+    if "per_dataset" not in d:
+        return ""
+    per = ", ".join(f"{name} {f['condition']:.3f} vs {f['baseline']:.3f}" for name, f in d["per_dataset"].items())
+    parts = [f"seeds {','.join(map(str, r.seeds))}", per]
+    rep = d.get("reproduction") or {}
+    if rep.get("effect_ratio") is not None:
+        parts.append(f"ER {rep['effect_ratio']:.2f}")
+    if rep.get("delta_relative_improvement") is not None:
+        parts.append(f"ΔRI {rep['delta_relative_improvement']:+.3f}")
+    return "; ".join(parts)
+
+
 def format_time(r: ClaimResult) -> str:
     return "" if r.wall_time_s is None else f"{r.wall_time_s:.1f}s"
 
@@ -272,6 +290,7 @@ def render_table(export: VerifyExport, console: Any = None) -> None:
     for entry in export.claims:
         r = entry.result
         note = r.reason + (f"\n→ {r.command}" if r.command and r.verdict == Verdict.NOT_RUN else "")
+        note += f"\n{format_effect_details(r)}" if format_effect_details(r) else ""
         table.add_row(
             Text(f"{entry.id}\n", style="bold") + Text(_short(entry.text), style="dim"),
             entry.claimed or "",
@@ -317,6 +336,7 @@ def to_markdown(export: VerifyExport) -> str:
     for e in export.claims:
         r = e.result
         reason = r.reason + (f" — run: `{r.command}`" if r.command and r.verdict == Verdict.NOT_RUN else "")
+        reason += f" ({format_effect_details(r)})" if format_effect_details(r) else ""
         lines.append(
             f"| **{_md(e.id)}**: {_md(_short(e.text, 100))} | {_md(e.claimed or '')} | {_md(format_measured(r))} "
             f"| {r.scale or ''} | {r.verdict.value} | {e.evidence.verdict.value if e.evidence else ''} "
@@ -431,7 +451,7 @@ def to_html(export: VerifyExport) -> str:
             f"<td class='verdict' style='color:{VERDICT_COLOUR[r.verdict]}'>{esc(r.verdict.value)}</td>"
             f"<td>{esc(e.evidence.verdict.value) if e.evidence else ''}</td>"
             f"<td>{esc(format_time(r))}</td>"
-            f"<td>{esc(r.reason)}{command}</td>"
+            f"<td>{esc(r.reason)}{command}<div class='text'>{esc(format_effect_details(r))}</div></td>"
             "</tr>"
         )
     flagged = "".join(

@@ -6,7 +6,15 @@ import xml.etree.ElementTree as ET
 
 from claimcheck.home import evidence_dir, write_model
 from claimcheck.models import Claim, ClaimRegistry, ClaimResult, EvidenceResult, EvidenceVerdict, Quantity, Verdict
-from claimcheck.report import build_export, format_claimed, format_measured, load_evidence, plot_svg, to_markdown
+from claimcheck.report import (
+    VerifyExport,
+    build_export,
+    format_claimed,
+    format_measured,
+    load_evidence,
+    plot_svg,
+    to_markdown,
+)
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -97,3 +105,22 @@ def test_reasons_and_claim_text_are_printed_as_written_not_as_markup() -> None:
     render_table(export, Console(file=buffer, width=300))
     out = buffer.getvalue()
     assert "'[/data]'" in out and "[type=float_type" in out and "[CLS] token [/CLS]" in out
+
+
+def test_effect_results_show_seeds_per_dataset_figures_and_graded_measures() -> None:
+    from claimcheck.report import format_effect_details
+
+    effect = ClaimResult(
+        claim_id="e", verdict=Verdict.NOT_APPLICABLE, effect=0.02, measured=0.02, p_value=0.3, seeds=[0, 1, 2],
+        details={"per_dataset": {"scifact": {"condition": 0.62, "baseline": 0.6}},
+                 "reproduction": {"effect_ratio": 1.11, "delta_relative_improvement": 0.01}},
+    )  # fmt: skip
+    line = format_effect_details(effect)
+    assert line == "seeds 0,1,2; scifact 0.620 vs 0.600; ER 1.11; ΔRI +0.010"
+    assert format_effect_details(ClaimResult(claim_id="v", verdict=Verdict.VERIFIED)) == ""
+
+
+def test_an_export_of_the_previous_schema_still_reads() -> None:
+    old = {"schema": "claimcheck.verify/1", "generated_at": "2026-01-01T00:00:00+00:00", "command": "report",
+           "registry": "claims.yaml", "counts": {}, "claims": []}  # fmt: skip
+    assert VerifyExport.model_validate(old).schema_ == "claimcheck.verify/1"

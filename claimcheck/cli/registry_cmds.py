@@ -184,6 +184,7 @@ def _claim_panels(claim: Claim, reg: ClaimRegistry) -> Group:
             ("kind", claim.kind),
             ("sources", ", ".join(s.versioned_id + (f" ({s.title})" if s.title else "") for s in claim.sources)),
             ("quantity", describe(q) if q else ""),
+            ("neighbours", "; ".join(f"{n.label} = {n.value:g} ({n.source})" for n in claim.neighbours)),
             ("notes", claim.notes or ""),
         ]
     )
@@ -201,11 +202,36 @@ def _claim_panels(claim: Claim, reg: ClaimRegistry) -> Group:
         parts.append(Panel(Text(claim.replication.model_dump_json(indent=2, exclude_none=True)), title="replication"))
     if claim.tolerance:
         parts.append(Panel(Text(claim.tolerance.model_dump_json(indent=2)), title="tolerance"))
+    if claim.replication:
+        parts.append(_verdict_panel(claim, reg))
     mentioning = {m.report for m in claim.mentions}
     reports = [r for r in reg.reports if r.id in mentioning]
     if reports:
         parts.append(_checks_table(reports, reg))
     return Group(*parts)
+
+
+def _verdict_panel(claim: Claim, reg: ClaimRegistry) -> Panel:
+    """Our verdict from the stored run records (nothing is run), with every validity check that applied."""
+    from claimcheck.report import VERDICT_STYLE, format_effect_details, format_measured
+    from claimcheck.verify import results_from_store
+
+    result = results_from_store(reg, [claim.id])[0]
+    rows = [
+        Text(result.verdict.value, style=VERDICT_STYLE[result.verdict]),
+        Text(f"{result.scale or ''} {format_measured(result)}".strip()),
+        Text(result.reason),
+        Text(format_effect_details(result), style="dim"),
+    ]
+    checks = result.details.get("validity", [])
+    if checks:
+        table = Table(title="validity checks that applied")
+        for col in ("check", "result", "detail"):
+            table.add_column(col, overflow="fold")
+        for c in checks:
+            table.add_row(c["name"], _CHECK_MARK[c["passed"]], Text(c["detail"]))
+        rows.append(table)
+    return Panel(Group(*rows), title="verdict (stored run records)")
 
 
 def _report_panels(report: Report, reg: ClaimRegistry) -> Group:

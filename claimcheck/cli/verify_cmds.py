@@ -48,7 +48,7 @@ FAIL_SETS = {
 Ids = Annotated[list[str] | None, typer.Argument(help="Claim ids (default: every claim).")]
 RegistryOpt = Annotated[Path, typer.Option("--registry", help="The claim registry.")]
 JsonOpt = Annotated[
-    Path | None, typer.Option("--json", help="Write the versioned JSON export (schema claimcheck.verify/1).")
+    Path | None, typer.Option("--json", help="Write the versioned JSON export (schema claimcheck.verify/2).")
 ]
 MarkdownOpt = Annotated[Path | None, typer.Option("--markdown", help="Write a markdown report.")]
 HtmlOpt = Annotated[
