@@ -396,3 +396,29 @@ def test_a_fresh_lower_scale_record_speaks_before_a_stale_own_scale_one_and_libr
     store.path(moved.key).unlink()
     verify(ef.registry(), ["bm25-ndcg"], scale="proxy")
     assert by_id(results_from_store(ef.registry()))["bm25-ndcg"].verdict == Verdict.DIRECTION_REPRODUCED
+
+
+def test_the_scifact_control_claim_stays_verified_at_full_scale() -> None:
+    # The bundled control: a released checkpoint evaluated deterministically (beir.beir_eval declares it), one
+    # evaluation measuring 0.645082 against 0.6451 ± 0.002; the engine takes the declared drift as the interval.
+    from claimcheck.registry import load_registry
+    from claimcheck.verify import judge_record
+
+    claim = load_registry(Path(__file__).resolve().parent.parent / "claims.yaml").claim(
+        "all-minilm-l6-v2-ndcg10-scifact"
+    )
+    experiment = get_experiment("beir.beir_eval")
+    measured = Measurement(dataset="scifact", metric="nDCG@10", value=0.645082)
+    record = ef_record(experiment.name, [measured])
+    result = judge_record(claim, record, experiment, None)
+    assert result.verdict == Verdict.VERIFIED, result.reason
+    assert "numerical drift" in result.details["interval_over"] and result.tolerance == pytest.approx(0.002)
+
+
+def ef_record(experiment: str, ms: list[Measurement]):
+    from claimcheck.models import Provenance, RunRecord
+
+    prov = Provenance(git_commit=None, python="3", platform="t", packages={}, cpu="t", threads=1)
+    return RunRecord(key="k" * 64, experiment=experiment, scale="full", config={}, seeds=[0], status="ok",
+                     output=ExperimentOutput(measurements=ms), provenance=prov, started_at="2026-01-01T00:00:00",
+                     wall_time_s=1.0, peak_memory_mb=1.0)  # fmt: skip
