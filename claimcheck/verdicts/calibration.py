@@ -4,7 +4,9 @@ A world is one replication of an experiment: per dataset, each query has a stabl
 the condition (SD `query_sd` · √(1 − interaction) between queries); each training run (one per condition and
 seed) shifts all its queries by a common amount (SD `run_sd`, the same shift on every dataset the run is scored
 on, since one trained model is scored on all of them); and each run × query adds its own noise (the rest of
-the per-query variance). The worlds go through the engine's own code: `effect.stats_from_scores`,
+the per-query variance). Scores are bounded as real ones are: graded metrics (nDCG@10, AP) are clipped to
+[0, 1]; a hit@k metric (`binary`) is a 0/1 draw with the query's clipped score as its probability, the
+discreteness of M-BEIR's Success@5. The worlds go through the engine's own code: `effect.stats_from_scores`,
 `effect.direction_decision`, `value.value_decision` and the tolerance bands, exactly as `judge` calls them.
 
 A false verdict is a verdict whose direction the world contradicts: under no effect, any `direction-reproduced`
@@ -52,7 +54,8 @@ class EffectConfig:
     queries: tuple[int, ...]
     paper_effect: float | None  # absolute difference in score units; None: the source gives no size
     paper_source: str = ""
-    query_sd: float = 0.15  # SD of a query's condition − baseline difference (nDCG@10, AP; hit@5 is wider)
+    query_sd: float = 0.15  # SD of a query's condition − baseline difference in the underlying score
+    binary: bool = False  # a hit@k metric: each score a 0/1 draw
 
 
 @dataclass(frozen=True)
@@ -79,9 +82,15 @@ def effect_world(cfg: EffectConfig, noise: Noise, effect: float, rng: np.random.
     for k, n in enumerate(cfg.queries):
         base_q = rng.uniform(0.2, 0.8, n)
         effect_q = effect + rng.normal(0, stable, n)
-        bases[f"d{k}"] = base_q + run_b + rng.normal(0, per_run, (cfg.seeds, n))
-        conds[f"d{k}"] = base_q + effect_q + run_c + rng.normal(0, per_run, (cfg.seeds, n))
+        bases[f"d{k}"] = _observe(base_q + run_b + rng.normal(0, per_run, (cfg.seeds, n)), cfg.binary, rng)
+        conds[f"d{k}"] = _observe(base_q + effect_q + run_c + rng.normal(0, per_run, (cfg.seeds, n)), cfg.binary, rng)
     return conds, bases
+
+
+def _observe(scores: np.ndarray, binary: bool, rng: np.random.Generator) -> np.ndarray:
+    """What a metric reports for underlying scores: clipped to [0, 1], or a hit drawn with that probability."""
+    clipped = np.clip(scores, 0.0, 1.0)
+    return (rng.random(clipped.shape) < clipped).astype(float) if binary else clipped
 
 
 def effect_rates(cfg: EffectConfig, noise: Noise, effect: float, worlds: int, seed: int = 0) -> Counter:
@@ -150,8 +159,8 @@ BUNDLED_EFFECTS: tuple[EffectConfig, ...] = (
     EffectConfig("COCO-DR COCO full", "coco_dr.idro_ablation", "full", 3, (50, 500), 0.026, "0.789 − 0.763"),
     EffectConfig("OPTICAL proxy", "optical.optical_clir", "proxy", 3, (300,) * 4, 0.055, "13.7 % of ≈ 0.40 AP"),
     EffectConfig("OPTICAL full", "optical.optical_clir", "full", 3, (1000,) * 4, 0.055, "13.7 % of ≈ 0.40 AP"),
-    EffectConfig("GCL proxy", "gcl.gcl_multimodal", "proxy", 3, (200,) * 4, None, query_sd=0.4),
-    EffectConfig("GCL full", "gcl.gcl_multimodal", "full", 3, (1000,) * 8, None, query_sd=0.4),
+    EffectConfig("GCL proxy", "gcl.gcl_multimodal", "proxy", 3, (200,) * 4, None, binary=True),
+    EffectConfig("GCL full", "gcl.gcl_multimodal", "full", 3, (1000,) * 8, None, binary=True),
 )
 BUNDLED_VALUES: tuple[ValueConfig, ...] = (
     ValueConfig("SciFact control (released)", "beir.beir_eval", 1, 300, 0.002, drift=0.0005),
