@@ -165,6 +165,12 @@ class EffectTarget(Record):
     )
     paper: PaperFigures | None = Field(default=None, description="the source's own figures for this comparison")
 
+    @model_validator(mode="after")
+    def _weights_name_the_datasets(self) -> EffectTarget:
+        if self.weights and (set(self.weights) != set(self.datasets) or min(self.weights.values()) <= 0):
+            raise ValueError(f"weights must give every dataset of {self.datasets} a positive weight")
+        return self
+
 
 class Replication(Record):
     """Link from a claim to a registered experiment. Named, never imported from a path read here."""

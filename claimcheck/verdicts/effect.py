@@ -75,10 +75,8 @@ def _paired(measurements: list[Measurement], target: EffectTarget, dataset: str)
 
 def dataset_weights(target: EffectTarget) -> dict[str, float]:
     """Each dataset's weight in the aggregate figure, summing to 1 (equal unless the target declares them)."""
-    raw = {d: float(target.weights.get(d, 0.0 if target.weights else 1.0)) for d in target.datasets}
+    raw = {d: float(target.weights.get(d, 1.0)) for d in target.datasets}  # the model checks they name them all
     total = sum(raw.values())
-    if total <= 0 or any(v < 0 for v in raw.values()):
-        raise InvalidMeasurement(f"dataset weights must be ≥ 0 and not all 0: {target.weights}")
     return {d: v / total for d, v in raw.items()}
 
 

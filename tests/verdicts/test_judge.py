@@ -369,3 +369,10 @@ def test_infinite_values_are_errors_and_never_claims() -> None:
         Tolerance(kind="absolute", value=math.inf, reason="r")
     with pytest.raises(ValueError):
         Measurement(dataset="d", metric="nDCG@10", value=math.inf)
+
+
+def test_weights_must_name_every_dataset() -> None:
+    with pytest.raises(ValueError, match="positive weight"):
+        EffectTarget(condition="a", baseline="b", metric="AP", datasets=["x", "y"], weights={"x": 1.0, "z": 1.0})
+    with pytest.raises(ValueError, match="positive weight"):
+        EffectTarget(condition="a", baseline="b", metric="AP", datasets=["x"], weights={"x": 0.0})
