@@ -42,10 +42,22 @@ class Requirements(Record):
     reference_machine: str = Field(default="2-core CPU", description="what `minutes` was measured on")
 
 
+class FixedModel(Record):
+    """Declares that a scale evaluates a fixed (released) checkpoint deterministically: between replications of
+    its runs on the same queries only numerical and hardware drift varies, not training seeds. The value rule
+    then takes the measurement ± `drift` as its interval instead of asking for ≥ 3 training seeds."""
+
+    drift: float = Field(gt=0, allow_inf_nan=False, description="bound on |Δ metric| between replications")
+    reason: str = Field(min_length=1, description="how the bound is known")
+
+
 class ScaleSpec(Record):
     requirements: Requirements
     config: dict[str, Any] = Field(default_factory=dict)
     seeds: list[int] = Field(default_factory=lambda: [0])
+    fixed_model: FixedModel | None = Field(
+        default=None, description="set when the scale evaluates a released checkpoint (no training)"
+    )
     launcher: str | None = Field(
         default=None, description="command prefix for multi-process runs, e.g. 'torchrun --nproc_per_node 8'"
     )

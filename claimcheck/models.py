@@ -127,11 +127,31 @@ class ValueTarget(Record):
     dataset: str
 
 
+class PaperFigures(Record):
+    """What the source itself reports for an effect: per-dataset scores of the condition and the baseline (on
+    the source's datasets, which a proxy's need not be), or only the size of a relative change. The verdict
+    engine takes the paper's effect size from here for its power check and the graded reproduction measures."""
+
+    condition: dict[str, float] = Field(default_factory=dict, description="dataset → the condition's score")
+    baseline: dict[str, float] = Field(default_factory=dict, description="dataset → the baseline's score")
+    relative_percent: float | None = Field(default=None, description="the relative change the source states, in %")
+    source: str = Field(min_length=1, description="where the figures were read (table, page, or REFERENCE.md)")
+
+    @model_validator(mode="after")
+    def _has_figures(self) -> PaperFigures:
+        if set(self.condition) != set(self.baseline):
+            raise ValueError("condition and baseline must name the same datasets")
+        if not self.condition and self.relative_percent is None:
+            raise ValueError("give per-dataset condition and baseline scores, or relative_percent")
+        return self
+
+
 class EffectTarget(Record):
     """The claim implies `condition` beats (`direction="greater"`) or trails `baseline` on `metric`.
 
     `relative=True` measures the effect as (condition − baseline) / baseline, for claims such as
-    "a 13.7% improvement in MAP"; otherwise as an absolute difference.
+    "a 13.7% improvement in MAP"; otherwise as an absolute difference. The figure over several datasets is the
+    mean of the per-dataset figures (equal weights unless `weights` says otherwise), as papers report it.
     """
 
     condition: str
@@ -140,6 +160,16 @@ class EffectTarget(Record):
     datasets: list[str] = Field(min_length=1)
     direction: Literal["greater", "less"] = "greater"
     relative: bool = False
+    weights: dict[str, float] = Field(
+        default_factory=dict, description="dataset → weight in the aggregate figure (rescaled to sum 1); empty: equal"
+    )
+    paper: PaperFigures | None = Field(default=None, description="the source's own figures for this comparison")
+
+    @model_validator(mode="after")
+    def _weights_name_the_datasets(self) -> EffectTarget:
+        if self.weights and (set(self.weights) != set(self.datasets) or min(self.weights.values()) <= 0):
+            raise ValueError(f"weights must give every dataset of {self.datasets} a positive weight")
+        return self
 
 
 class Replication(Record):
@@ -163,6 +193,15 @@ class Replication(Record):
         return self
 
 
+class SourceValue(Record):
+    """A value the claim's source reports beside the claimed one for the same subject and dataset (another
+    condition or column): a value verdict must be able to tell the claimed cell from it."""
+
+    label: str = Field(min_length=1, description="which cell, e.g. 'COCO-DR Base −iDRO, TREC-COVID'")
+    value: float = Field(allow_inf_nan=False, description="in the claim's own units")
+    source: str = Field(min_length=1, description="where it was read")
+
+
 class Claim(Record):
     id: str = Field(description="stable readable id")
     text: str = Field(description="canonical claim text (the longest mention's, kept verbatim)")
@@ -174,6 +213,9 @@ class Claim(Record):
     mentions: list[Mention] = Field(default_factory=list)
     replication: Replication | None = None
     tolerance: Tolerance | None = None
+    neighbours: list[SourceValue] = Field(
+        default_factory=list, description="other values the source reports for the same subject and dataset"
+    )
     implementation_tests: list[str] = Field(
         default_factory=list,
         description="pytest node ids that show a method claim true of our implementation (nothing to measure)",

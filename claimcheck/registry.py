@@ -157,12 +157,24 @@ def _check_consistency(registry: ClaimRegistry, text: str, file: str | Path, dat
             if item.id in seen:
                 raise _fail(text, file, data, (section, i, "id"), f"duplicate id {item.id!r}")
             seen.add(item.id)
+    _check_neighbours(registry, text, file, data)
     reports = {r.id for r in registry.reports}
     for i, claim in enumerate(registry.claims):
         for j, mention in enumerate(claim.mentions):
             if mention.report not in reports:
                 loc = ("claims", i, "mentions", j, "report")
                 raise _fail(text, file, data, loc, f"mentions report {mention.report!r}, which is not in 'reports'")
+
+
+def _check_neighbours(registry: ClaimRegistry, text: str, file: str | Path, data: Any) -> None:
+    """A claim whose own tolerance covers another value it says its source reports cannot tell them apart."""
+    from claimcheck.tolerances import claim_conflicts
+
+    for i, claim in enumerate(registry.claims):
+        conflicts = claim_conflicts(claim)
+        if conflicts:
+            loc = ("claims", i, "tolerance" if claim.tolerance else "quantity")
+            raise _fail(text, file, data, loc, str(conflicts[0]))
 
 
 def _check_replications(

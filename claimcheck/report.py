@@ -1,10 +1,13 @@
 """The verify export: what `verify` and `report` hand to the renderings (`claimcheck.render`) and write as JSON.
 
-JSON export schema `claimcheck.verify/1` (`VerifyExport`; additive changes keep the version, anything else
-bumps it):
+JSON export schema `claimcheck.verify/2` (`VerifyExport`; additive changes keep the version, anything else
+bumps it). Version 2: the `not-applicable` verdict (counted apart from `inconclusive`); value verdicts have
+three outcomes with an interval over seeds (or a released checkpoint's drift); `result.details` of an effect
+holds per-dataset figures, the seeds × queries standard error, `validity` (every check that applied, the
+engine's `power` check among them) and `reproduction` (effect ratio, ΔRI). `VerifyExport` still reads /1.
 
     {
-      "schema": "claimcheck.verify/1",
+      "schema": "claimcheck.verify/2",
       "generated_at": ISO-8601 UTC,
       "command": "verify" | "report",
       "registry": path of claims.yaml,
@@ -37,11 +40,11 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from claimcheck.home import evidence_dir, read_model_or_none
 from claimcheck.models import Claim, ClaimRegistry, ClaimResult, EvidenceResult, Provenance, Record, RunRecord, Verdict
 from claimcheck.sources.report_checks import ReportCheck, check_report, examined_paper
+from claimcheck.tolerances import stored_evidence as load_evidence
 
-SCHEMA = "claimcheck.verify/1"
+SCHEMA = "claimcheck.verify/2"
 
 
 class ClaimEntry(Record):
@@ -81,7 +84,7 @@ class ReportEntry(Record):
 class VerifyExport(Record):
     """The versioned JSON document `--json` writes (see the module docstring)."""
 
-    schema_: Literal["claimcheck.verify/1"] = Field(default=SCHEMA, alias="schema")
+    schema_: Literal["claimcheck.verify/1", "claimcheck.verify/2"] = Field(default=SCHEMA, alias="schema")
     generated_at: str
     command: Literal["verify", "report"]
     registry: str
@@ -98,11 +101,6 @@ class VerifyExport(Record):
 
 
 # --------------------------------------------------------------------------------------------------- building
-
-
-def load_evidence(claim_id: str) -> EvidenceResult | None:
-    """The evidence step's verdict for a claim, if it wrote one (an unreadable file counts as absent)."""
-    return read_model_or_none(evidence_dir() / f"{claim_id}.json", EvidenceResult)
 
 
 def format_claimed(claim: Claim, with_metric: bool = True) -> str | None:

@@ -45,6 +45,7 @@ from claimcheck.provenance import collect as collect_provenance
 from claimcheck.provenance import peak_memory_mb, reset_peak_memory
 from claimcheck.results import CacheMode, RecordStore, canonical_json, code_version, run_key, stale_code
 from claimcheck.run_output import routed_output, run_log
+from claimcheck.tolerances import neighbour_values, stored_evidence
 from claimcheck.verdicts import judge, not_run, verdict_scale_preference
 
 ScaleRequest = Literal["smoke", "proxy", "full", "auto"]
@@ -513,6 +514,19 @@ class Outcome:
         return any(r.interrupted for r in self.runs)
 
 
+def judge_record(claim: Claim, record: RunRecord, experiment: Experiment, command: str | None) -> ClaimResult:
+    """`verdicts.judge` with what the engine knows beside the record: whether the record's scale evaluates a
+    released checkpoint, and the other values the claim's source reports (its own data and stored evidence)."""
+    spec = experiment.scales.get(record.scale)
+    return judge(
+        claim,
+        record,
+        command,
+        fixed_model=spec.fixed_model if spec else None,
+        neighbours=neighbour_values(claim, stored_evidence(claim.id)),
+    )
+
+
 def judge_plan(plan: Plan, runs: list[GroupRun]) -> list[ClaimResult]:
     by_group = {id(r.group): r for r in runs}
     results = []
@@ -525,7 +539,7 @@ def judge_plan(plan: Plan, runs: list[GroupRun]) -> list[ClaimResult]:
         if run.record is None:
             results.append(not_run(cp.claim, run.reason, cp.command, scale=cp.group.scale))
         else:
-            results.append(judge(cp.claim, run.record, cp.command))
+            results.append(judge_record(cp.claim, run.record, cp.group.experiment, cp.command))
     return results
 
 
@@ -601,7 +615,7 @@ def stored_record(
 
 def judge_stored(claim: Claim, record: RunRecord, experiment: Experiment, command: str | None) -> ClaimResult:
     """The verdict of a stored record; one made by other code is reported but never counted as evidence."""
-    result = judge(claim, record, command)
+    result = judge_record(claim, record, experiment, command)
     differs = stale_code(record, experiment)
     if not differs:
         return result
@@ -672,7 +686,7 @@ def prefer_own_scale_records(plan: Plan, results: list[ClaimResult], store: Reco
         own = stored_record(cp.claim, exp, records, [cp.claim.replication.scale])
         if own is not None and not stale_code(own, exp):
             origin = own.imported_from or own.provenance.hostname or "this machine"
-            result = judge(cp.claim, own, cp.command)
+            result = judge_record(cp.claim, own, exp, cp.command)
             out[i] = result.model_copy(update={"reason": f"{result.reason} (stored {own.scale} record from {origin})"})
     return out
 

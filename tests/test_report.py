@@ -14,7 +14,7 @@ from claimcheck.models import (
     Report,
     Verdict,
 )
-from claimcheck.report import build_export, flagged_checks, format_claimed, load_evidence
+from claimcheck.report import VerifyExport, build_export, flagged_checks, format_claimed, load_evidence
 
 
 def test_claimed_cell() -> None:
@@ -64,3 +64,22 @@ def test_flagged_report_checks_reach_every_rendering() -> None:
         buffer = StringIO()
         render(Console(file=buffer, width=200))
         assert "topic-drift" in buffer.getvalue()
+
+
+def test_effect_results_show_seeds_per_dataset_figures_and_graded_measures() -> None:
+    from claimcheck.render.cells import format_effect_details
+
+    effect = ClaimResult(
+        claim_id="e", verdict=Verdict.NOT_APPLICABLE, effect=0.02, measured=0.02, p_value=0.3, seeds=[0, 1, 2],
+        details={"per_dataset": {"scifact": {"condition": 0.62, "baseline": 0.6}},
+                 "reproduction": {"effect_ratio": 1.11, "delta_relative_improvement": 0.01}},
+    )  # fmt: skip
+    line = format_effect_details(effect)
+    assert line == "seeds 0,1,2; scifact 0.620 vs 0.600; ER 1.11; ΔRI +0.010"
+    assert format_effect_details(ClaimResult(claim_id="v", verdict=Verdict.VERIFIED)) == ""
+
+
+def test_an_export_of_the_previous_schema_still_reads() -> None:
+    old = {"schema": "claimcheck.verify/1", "generated_at": "2026-01-01T00:00:00+00:00", "command": "report",
+           "registry": "claims.yaml", "counts": {}, "claims": []}  # fmt: skip
+    assert VerifyExport.model_validate(old).schema_ == "claimcheck.verify/1"

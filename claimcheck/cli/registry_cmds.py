@@ -1,4 +1,4 @@
-"""Commands: ingest, list, show, schema — the claim registry (claims.yaml).
+"""Commands: ingest, list, show, schema, tolerances — the claim registry (claims.yaml).
 
 Exit codes: 0 success; 1 bad input (a report, the registry file, an unknown id); 2 usage errors (typer's own).
 """
@@ -176,6 +176,7 @@ def _claim_panels(claim: Claim, reg: ClaimRegistry) -> Group:
             ("kind", claim.kind),
             ("sources", ", ".join(s.versioned_id + (f" ({s.title})" if s.title else "") for s in claim.sources)),
             ("quantity", describe(q) if q else ""),
+            ("neighbours", "; ".join(f"{n.label} = {n.value:g} ({n.source})" for n in claim.neighbours)),
             ("notes", claim.notes or ""),
         ]
     )
@@ -330,3 +331,17 @@ def schema(
     except OSError as exc:
         raise _fail(f"{output}: cannot write: {exc.strerror or exc}") from None
     console.print(f"wrote the claims.yaml schema to {output}")
+
+
+@app.command()
+def tolerances(registry: RegistryOpt = DEFAULT_REGISTRY) -> None:
+    """List every claim whose tolerance covers another value its source reports (claims.yaml's `neighbours` and
+    the table cells of stored evidence); exit 1 when there is one."""
+    from claimcheck.tolerances import neighbour_conflicts
+
+    conflicts = neighbour_conflicts(_load(registry).claims)
+    for conflict in conflicts:
+        console.print(Text(str(conflict)))
+    if conflicts:
+        raise typer.Exit(1)
+    console.print("no tolerance covers another value its source reports")

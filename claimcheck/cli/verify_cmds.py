@@ -43,12 +43,13 @@ class CacheOption(StrEnum):
 # `--fail-on` shorthands; any verdict name is accepted too (comma-separated).
 FAIL_SETS = {
     "refuted": {Verdict.REFUTED, Verdict.DIRECTION_NOT_REPRODUCED},
-    "any": {Verdict.REFUTED, Verdict.DIRECTION_NOT_REPRODUCED, Verdict.INCONCLUSIVE, Verdict.ERROR},
+    "any": {Verdict.REFUTED, Verdict.DIRECTION_NOT_REPRODUCED, Verdict.INCONCLUSIVE, Verdict.NOT_APPLICABLE,
+            Verdict.ERROR},
 }
 
 Ids = Annotated[list[str] | None, typer.Argument(help="Claim ids (default: every claim).")]
 JsonOpt = Annotated[
-    Path | None, typer.Option("--json", help="Write the versioned JSON export (schema claimcheck.verify/1).")
+    Path | None, typer.Option("--json", help="Write the versioned JSON export (schema claimcheck.verify/2).")
 ]
 MarkdownOpt = Annotated[Path | None, typer.Option("--markdown", help="Write a markdown report.")]
 HtmlOpt = Annotated[

@@ -57,6 +57,21 @@ def format_measured(r: ClaimResult, detail: Detail = "full") -> str:
     return f"Δ {r.effect:+.4g}{interval}{p}"
 
 
+def format_effect_details(r: ClaimResult) -> str:
+    """An effect verdict's evidence in one line: seeds, per-dataset figures, effect ratio and ΔRI."""
+    d = r.details
+    if "per_dataset" not in d:
+        return ""
+    per = ", ".join(f"{name} {f['condition']:.3f} vs {f['baseline']:.3f}" for name, f in d["per_dataset"].items())
+    parts = [f"seeds {','.join(map(str, r.seeds))}", per]
+    rep = d.get("reproduction") or {}
+    if rep.get("effect_ratio") is not None:
+        parts.append(f"ER {rep['effect_ratio']:.2f}")
+    if rep.get("delta_relative_improvement") is not None:
+        parts.append(f"ΔRI {rep['delta_relative_improvement']:+.3f}")
+    return "; ".join(parts)
+
+
 def format_time(r: ClaimResult) -> str:
     return "" if r.wall_time_s is None else f"{r.wall_time_s:.1f}s"
 

@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from claimcheck.models import ClaimResult, EvidenceResult, RunRecord
-from claimcheck.render.cells import VERDICT_STYLE, evidence_address, format_measured
+from claimcheck.render.cells import VERDICT_STYLE, evidence_address, format_effect_details, format_measured
 
 # shown in the panel's head; every other field of the result follows as written
 _HEAD = {"claim_id", "verdict", "scale", "measured", "interval", "tolerance", "effect", "p_value", "reason", "command",
@@ -45,6 +45,9 @@ def result_panel(result: ClaimResult) -> Panel:
     head += Text(f" at {result.scale} scale" if result.scale else "")
     measured = format_measured(result)
     rows: list[tuple[str, object]] = [("measured", measured if measured != "—" else ""), ("reason", result.reason)]
+    rows.append(("effect", format_effect_details(result)))
+    rows += [(f"check {c['name']}", f"{'passed' if c['passed'] else 'FAILED'}: {c['detail']}")
+             for c in result.details.get("validity", [])]  # fmt: skip
     rows += [("command", result.command), ("records", [key[:12] for key in result.records])]
     rest = result.model_dump(mode="json", exclude=_HEAD, exclude_defaults=True)
     rows += list(rest.items())

@@ -18,6 +18,7 @@ from claimcheck.render.cells import (
     Paper,
     by_paper,
     evidence_address,
+    format_effect_details,
     format_measured,
     format_time,
     number,
@@ -163,6 +164,8 @@ def _claim(entry: ClaimEntry) -> str:
         facts.append(("evidence", entry.evidence.verdict.value + (f" — {address}" if address else "")))
     dl = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in facts if v)
     reason = f"<p class='reason'>{esc(r.reason)}</p>" if r.reason else ""
+    if format_effect_details(r):
+        reason += f"<p class='reason'>{esc(format_effect_details(r))}</p>"
     command = f"<details><summary>command</summary><code>{esc(r.command)}</code></details>" if r.command else ""
     return (
         "<article class='claim'>"

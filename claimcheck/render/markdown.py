@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from claimcheck.models import ClaimRegistry, Verdict
-from claimcheck.render.cells import by_paper, evidence_address, format_measured, format_time, summary_line
+from claimcheck.render.cells import (
+    by_paper,
+    evidence_address,
+    format_effect_details,
+    format_measured,
+    format_time,
+    summary_line,
+)
 from claimcheck.report import VerifyExport, flagged_checks
 
 
@@ -32,6 +39,7 @@ def to_markdown(export: VerifyExport, registry: ClaimRegistry) -> str:
         for e in paper.entries:
             r = e.result
             reason = r.reason + (f" — run: `{r.command}`" if r.command and r.verdict == Verdict.NOT_RUN else "")
+            reason += f" ({format_effect_details(r)})" if format_effect_details(r) else ""
             evidence = f"{e.evidence.verdict.value} {evidence_address(e.evidence)}".strip() if e.evidence else ""
             lines.append(
                 f"| **{_md(e.id)}**: {_md(_short(e.text))} | {_md(e.claimed or '')} | {_md(format_measured(r))} "

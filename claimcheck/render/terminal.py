@@ -24,6 +24,7 @@ from claimcheck.render.cells import (
     VERDICT_STYLE,
     Detail,
     by_paper,
+    format_effect_details,
     format_measured,
     format_time,
     shared_reasons,
@@ -128,6 +129,8 @@ def render_summary(export: VerifyExport, registry: ClaimRegistry, console: Conso
             r = entry.result
             if r.verdict in EXPLAINED and r.reason and r.reason not in notes:
                 _print_line(console, Text(" " * (INDENT + 2) + "↳ " + r.reason, style="dim"))
+            elif format_effect_details(r):  # a decided effect: what it rests on
+                _print_line(console, Text(" " * (INDENT + 2) + "↳ " + format_effect_details(r), style="dim"))
     _print_notes(console, export.claims, notes)
     _print_flagged(console, export)
     console.print(Text(summary_line(export.counts), style="bold"))
@@ -178,6 +181,7 @@ def render_table(export: VerifyExport, console: Console | None = None) -> None:
     for entry in export.claims:
         r = entry.result
         note = r.reason + (f"\n→ {r.command}" if r.command and r.verdict == Verdict.NOT_RUN else "")
+        note += f"\n{format_effect_details(r)}" if format_effect_details(r) else ""
         text = entry.text if len(entry.text) <= 70 else entry.text[:69] + "…"
         table.add_row(
             Text(f"{entry.id}\n", style="bold") + Text(text, style="dim"),

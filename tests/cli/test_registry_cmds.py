@@ -136,3 +136,23 @@ def test_committed_registry_lists_through_the_real_entry_point() -> None:
     disagreeing = [c for c in claims if c["ticks_disagree"]]
     assert [[m["tick"] for m in c["mentions"]] for c in disagreeing] == [[True, False, False]]
     assert "bitext data" in disagreeing[0]["text"]
+
+
+def test_show_gives_the_stored_verdict_with_its_validity_checks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import engine_fixtures as ef
+    from plugin_support import install_entry_points
+
+    from claimcheck.registry import save_registry
+    from claimcheck.verify import verify
+
+    monkeypatch.syspath_prepend(str(install_entry_points(tmp_path / "site", "enginetest", ef.ENTRY_POINTS)))
+    reg = tmp_path / "claims.yaml"
+    save_registry(ef.registry(), reg)
+    verify(ef.registry(), ["random-beats-bm25"], scale="proxy")
+    result = run("show", "random-beats-bm25", "--registry", reg)
+    text = " ".join(result.output.split())
+    assert result.exit_code == 0 and "verdict (from the stored run records)" in text
+    assert "direction-not-reproduced" in text
+    assert "check bm25-beats-random passed" in text and "check power" in text

@@ -59,7 +59,7 @@ def test_smoke_verify_json_every_claim_accounted_and_cache(tmp_path: Path) -> No
             export = VerifyExport.model_validate_json(out.read_text())
             timings[scale, attempt] = export.seconds
             raw = json.loads(out.read_text())
-            assert raw["schema"] == SCHEMA == "claimcheck.verify/1"
+            assert raw["schema"] == SCHEMA == "claimcheck.verify/2"
             assert set(raw) == {"schema", "generated_at", "command", "registry", "scale", "cache", "seconds", "counts",
                                 "claims", "runs", "reports"}  # fmt: skip
             assert set(raw["claims"][0]) == {"id", "text", "claimed", "result", "evidence"}

@@ -1,0 +1,77 @@
+"""Can this run test this claim? The experiment's own validity checks that apply to the claim, and the engine's
+power check for effect claims; any failure makes the claim `not-applicable`, naming it."""
+
+from __future__ import annotations
+
+from claimcheck.models import Claim, EffectTarget, PaperFigures, RunRecord, ValidityCheck, ValueTarget
+from claimcheck.verdicts.effect import EffectStats
+from claimcheck.verdicts.stats import ALPHA, POWER
+
+NO_CHECKS = "the experiment declares no validity checks"
+POWER_CHECK = "power"
+
+
+def _conditions(target: ValueTarget | EffectTarget) -> set[str]:
+    """The conditions a target names, with the base name of a "<condition>+<scoring>" variant."""
+    names = {target.condition} | ({target.baseline} if isinstance(target, EffectTarget) else set())
+    return names | {n.split("+", 1)[0] for n in names}
+
+
+def applicable_checks(record: RunRecord, target: ValueTarget | EffectTarget) -> list[ValidityCheck]:
+    """The record's checks that concern this target: those without `targets`, and those naming its conditions."""
+    names = _conditions(target)
+    return [c for c in record.output.validity if not c.targets or names & set(c.targets)]
+
+
+def paper_effect(claim: Claim, target: EffectTarget, baseline_mean: float) -> tuple[float, str] | None:
+    """The effect size the source reports, in the target's units (absolute difference, or % if relative), and
+    where it comes from: the target's (or the claim's full-scale effect target's) paper figures, or the claim's
+    own relative-change quantity. A source that states only a relative change, held against an absolute target,
+    is taken at this run's baseline level (`baseline_mean`)."""
+    rep = claim.replication
+    paper: PaperFigures | None = target.paper or (rep.effect.paper if rep and rep.effect else None)
+    q = claim.quantity
+    if target.relative:
+        if q is not None and q.kind == "relative-change":
+            return q.value, f"the claim's {q.value:g}%"
+        if paper is not None and paper.relative_percent is not None:
+            return paper.relative_percent, paper.source
+        if paper is not None and paper.condition:
+            c, b = sum(paper.condition.values()), sum(paper.baseline.values())
+            return (c / b - 1.0) * 100.0, paper.source
+        return None
+    if paper is not None and paper.condition:
+        diffs = [paper.condition[d] - paper.baseline[d] for d in paper.condition]
+        return sum(diffs) / len(diffs), paper.source
+    if paper is not None and paper.relative_percent is not None:
+        size = paper.relative_percent / 100.0 * abs(baseline_mean)
+        return size, f"{paper.relative_percent:g}% of this run's baseline {baseline_mean:.4g}; {paper.source}"
+    return None
+
+
+def power_check(claim: Claim, target: EffectTarget, stats: EffectStats) -> ValidityCheck:
+    """Passes when the smallest effect this run detects (two-sided α = 0.05, 80 % power, at its measured noise
+    over seeds and queries) is below the size of the effect the source reports."""
+    unit = "%" if target.relative else ""
+    d = stats.difference
+    if d.n_seeds < 2:
+        noise = "with one seed the run-to-run noise is unknown"
+        return ValidityCheck(name=POWER_CHECK, passed=False, detail=f"{noise}: no power can be stated")
+    mde = stats.minimum_detectable(target.relative)
+    noise = (
+        f"minimum detectable effect {mde:.4g}{unit} (α {ALPHA:g} two-sided, power {POWER:.0%}; SE {d.se:.3g} over "
+        f"{d.n_seeds} seeds and {stats.n_queries} queries, {d.df:.0f} df)"
+    )
+    paper = paper_effect(claim, target, stats.baseline_mean)
+    if paper is None:
+        return ValidityCheck(
+            name=POWER_CHECK, passed=False,
+            detail=f"{noise}; the source's effect size is not known (declare replication.effect.paper), so whether "
+            "this run could detect it cannot be told",
+        )  # fmt: skip
+    size, source = paper
+    passed = mde < abs(size)
+    relation = "below" if passed else "not below"
+    return ValidityCheck(
+        name=POWER_CHECK, passed=passed, detail=f"{noise}, {relation} the source's effect {size:+.4g}{unit} ({source})"
+    )
