@@ -104,9 +104,27 @@ def negated(text: str) -> bool:
     return bool(_NEGATION.search(normalise(text).lower()))
 
 
+def negations(text: str) -> int:
+    return len(_NEGATION.findall(normalise(text).lower()))
+
+
+def _plain(text: str) -> str:
+    """Lower case without accents ('Touché' → 'touche')."""
+    decomposed = unicodedata.normalize("NFKD", normalise(text).lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def key(text: str) -> str:
     """Comparison key for names: lower case, letters and digits only ('TREC-COVID' == 'trec covid')."""
-    return re.sub(r"[^a-z0-9]+", "", normalise(text).lower())
+    return re.sub(r"[^a-z0-9]+", "", _plain(text))
+
+
+def name_tokens(text: str) -> list[str]:
+    """The words of a name or header as keys: 'COCO-DR (Ours)' → ['cocodr', 'ours']; 'BM25+CE' → ['bm25', 'ce'].
+
+    A hyphen joins (TREC-COVID is one word); spaces, brackets, slashes, '+', commas and marks separate."""
+    parts = re.split(r"[\s()\[\]{}/+,;:&*†‡§¶|]+", _plain(text))
+    return [k for k in (key(p) for p in parts) if k]
 
 
 def ablated(text: str) -> str | None:

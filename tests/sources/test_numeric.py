@@ -6,8 +6,9 @@ import pytest
 
 from claimcheck.models import EvidenceVerdict, Quantity
 from claimcheck.sources.numeric import numeric_evidence, scaled_match
-from claimcheck.sources.pdf import TableCell, read_pdf
+from claimcheck.sources.pdf import read_pdf
 from claimcheck.sources.synthetic import SyntheticTable, write_pdf
+from claimcheck.sources.tables import Cell
 from claimcheck.sources.text import ablated
 
 
@@ -37,7 +38,7 @@ def test_neighbouring_column_value_contradicts_and_names_the_cell(tables) -> Non
     assert finding.cell.col_headers == ["COCO-DR Base", "-iDRO"]
     assert "holds 0.771, not the claimed 0.763" in finding.note
     assert "neighbouring column" in finding.note
-    assert "[TREC-COVID] × [COCO-DR Base / -COCO] = 0.763" in finding.note
+    assert "row TREC-COVID, column COCO-DR Base / -COCO = 0.763" in finding.note
     assert finding.holders[0].col_headers == ["COCO-DR Base", "-COCO"]
 
 
@@ -58,8 +59,8 @@ def test_no_fitting_cell_is_not_found(tables) -> None:
 
 
 def test_precision_and_scale() -> None:
-    def cell(text: str, value: float, decimals: int) -> TableCell:
-        return TableCell(page=1, table=0, row=0, col=0, text=text, value=value, decimals=decimals)
+    def cell(text: str, value: float, decimals: int) -> Cell:
+        return Cell(page=1, table=0, row=0, col=0, text=text, value=value, decimals=decimals)
 
     claim = q("X", 0.789, "D")
     assert scaled_match(cell("78.9", 78.9, 1), claim) == pytest.approx(0.789)
