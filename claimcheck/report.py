@@ -249,6 +249,14 @@ def summary_line(counts: dict[str, int]) -> str:
     return f"{sum(counts.values())} claims: " + (", ".join(parts) if parts else "none")
 
 
+def evidence_summary(e: EvidenceResult | None) -> str:
+    """The evidence verdict and, for a table cell, its address: "supported (p. 2, Table 2, row TREC-COVID,
+    column COCO-DR Base / −iDRO)"."""
+    if e is None:
+        return ""
+    return f"{e.verdict.value} ({e.cell.address})" if e.cell is not None else e.verdict.value
+
+
 def _short(text: str, width: int = 70) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
@@ -283,7 +291,7 @@ def render_table(export: VerifyExport, console: Any = None) -> None:
             format_measured(r),
             r.scale or "",
             Text(r.verdict.value, style=VERDICT_STYLE[r.verdict]),
-            entry.evidence.verdict.value if entry.evidence else "",
+            Text(evidence_summary(entry.evidence)),
             format_time(r),
             Text(note),  # reasons quote errors and text: never rich markup
         )
@@ -324,7 +332,7 @@ def to_markdown(export: VerifyExport) -> str:
         reason = r.reason + (f" — run: `{r.command}`" if r.command and r.verdict == Verdict.NOT_RUN else "")
         lines.append(
             f"| **{_md(e.id)}**: {_md(_short(e.text, 100))} | {_md(e.claimed or '')} | {_md(format_measured(r))} "
-            f"| {r.scale or ''} | {r.verdict.value} | {e.evidence.verdict.value if e.evidence else ''} "
+            f"| {r.scale or ''} | {r.verdict.value} | {_md(evidence_summary(e.evidence))} "
             f"| {format_time(r)} | {_md(reason)} |"
         )
     flagged = flagged_checks(export)
@@ -434,7 +442,7 @@ def to_html(export: VerifyExport) -> str:
             f"<td>{esc(format_measured(r))}<br>{plot_svg(r)}</td>"
             f"<td>{esc(r.scale or '')}</td>"
             f"<td class='verdict' style='color:{VERDICT_COLOUR[r.verdict]}'>{esc(r.verdict.value)}</td>"
-            f"<td>{esc(e.evidence.verdict.value) if e.evidence else ''}</td>"
+            f"<td>{esc(evidence_summary(e.evidence))}</td>"
             f"<td>{esc(format_time(r))}</td>"
             f"<td>{esc(r.reason)}{command}</td>"
             "</tr>"

@@ -201,6 +201,11 @@ def _claim_panels(claim: Claim, reg: ClaimRegistry) -> Group:
         parts.append(Panel(Text(claim.replication.model_dump_json(indent=2, exclude_none=True)), title="replication"))
     if claim.tolerance:
         parts.append(Panel(Text(claim.tolerance.model_dump_json(indent=2)), title="tolerance"))
+    from claimcheck.report import evidence_summary, load_evidence
+
+    evidence = load_evidence(claim.id)
+    if evidence is not None:  # written by `claimcheck evidence`; the address names the deciding table cell
+        parts.append(Panel(Text(f"{evidence_summary(evidence)}\n{evidence.note}"), title="source evidence"))
     mentioning = {m.report for m in claim.mentions}
     reports = [r for r in reg.reports if r.id in mentioning]
     if reports:

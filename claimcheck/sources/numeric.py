@@ -19,8 +19,9 @@ Verdicts:
 
 from __future__ import annotations
 
+import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from claimcheck.metric_names import normalise_metric
 from claimcheck.models import EvidenceVerdict, Quantity
@@ -94,42 +95,45 @@ def _wanted_metric(q: Quantity) -> str | None:
 # ------------------------------------------------------------------------------------------------ labels
 
 
-@dataclass
+@dataclass(frozen=True)
 class Terms:
     """What a claim asks of a cell's labels."""
 
-    subject: set[str]
+    subject: frozenset[str]
     subject_key: str  # the subject's words joined ("cocodrbase"), for labels that spell it as one word
     dataset: str | None
-    dataset_tokens: set[str]
+    dataset_tokens: frozenset[str]
     ablation: str | None  # the removed part's key ("idro")
-    addition: set[str]  # tokens of a non-ablation condition ("GCL", "+ reranking")
+    addition: frozenset[str]  # tokens of a non-ablation condition ("GCL", "+ reranking")
     metric: str | None
-    setting: set[str]
+    setting: frozenset[str]
 
 
 def terms_of(q: Quantity) -> Terms:
     condition = normalise(q.condition or "")
     removed = ablated(condition) if condition else None
     plus = _ADDITION.match(condition)
-    addition = set() if removed or key(condition) in _FULL else set(name_tokens(plus.group(1) if plus else condition))
+    words = name_tokens(plus.group(1) if plus else condition)
+    addition = frozenset() if removed or key(condition) in _FULL else frozenset(words)
     subject = [w for w in name_tokens(q.subject or "") if w not in _FILLER]
     return Terms(
-        subject=set(subject),
+        subject=frozenset(subject),
         subject_key="".join(subject),
         dataset=key(q.dataset) if q.dataset else None,
-        dataset_tokens=set(name_tokens(q.dataset or "")),
+        dataset_tokens=frozenset(name_tokens(q.dataset or "")),
         ablation=removed,
         addition=addition,
         metric=_wanted_metric(q),
-        setting=set(name_tokens(q.setting or "")) - _FILLER,
+        setting=frozenset(name_tokens(q.setting or "")) - _FILLER,
     )
 
 
-@dataclass
+@dataclass(frozen=True)
 class LabelRead:
+    """What one header label says about a claim (cached per label and claim: never changed once made)."""
+
     dataset: bool = False
-    subject: set[str] = field(default_factory=set)  # subject tokens this label supplies
+    subject: frozenset[str] = frozenset()  # subject tokens this label supplies
     extra: bool = False  # it also holds words that are not the subject's (a variant, when below the subject)
     ablation: str | None = None
     addition: bool = False  # an addition ("+ X") or a condition word the claim names
@@ -139,46 +143,37 @@ class LabelRead:
     full: bool = False
 
 
+@functools.lru_cache(maxsize=65536)  # one claim's terms meet the same labels in every cell of a table
 def read_label(label: str, t: Terms) -> LabelRead:
     text = normalise(label).strip(" *†‡§¶")
-    out = LabelRead()
     inner = _INNER_ABLATION.match(text)
     if inner and not ablated(text):  # "GCL w/o fused": the name, then what was removed from it
-        name = read_label(inner.group(1), t)
-        name.ablation = key(inner.group(2))
-        return name
-    out.ablation = ablated(text)
-    if out.ablation:
-        return out
+        return replace(read_label(inner.group(1), t), ablation=key(inner.group(2)))
+    removed = ablated(text)
+    if removed:
+        return LabelRead(ablation=removed)
     plus = _ADDITION.match(text)
     if plus:
-        out.addition = set(name_tokens(plus.group(1))) <= t.addition and bool(t.addition)
-        out.foreign_addition = not out.addition
-        return out
+        named = bool(t.addition) and set(name_tokens(plus.group(1))) <= t.addition
+        return LabelRead(addition=named, foreign_addition=not named)
     tokens = set(name_tokens(text))
     if not tokens:
-        return out
-    out.metric = _metric(text) if _METRIC_WORD.fullmatch(text) else None
-    if out.metric:
-        return out
+        return LabelRead()
+    if _METRIC_WORD.fullmatch(text) and _metric(text):
+        return LabelRead(metric=_metric(text))
     if t.dataset and (key(text) == t.dataset or (t.dataset_tokens and t.dataset_tokens <= tokens)):
-        out.dataset = True
-        return out
+        return LabelRead(dataset=True)
     if key(text) in _FULL:
-        out.full = True
-        return out
+        return LabelRead(full=True)
     if t.addition and tokens <= t.addition | _FILLER:
-        out.addition = True
-        return out
-    own = tokens & t.subject
-    if own:
-        out.subject = own
-        out.extra = bool(tokens - t.subject - _FILLER)
-    elif t.subject_key and key(text) == t.subject_key:  # "COCO-DR-Base" spelled as one word
-        out.subject = set(t.subject)
-    if t.setting and (tokens - _FILLER) and (tokens - _FILLER <= t.setting or t.setting <= tokens):
-        out.setting = True
-    return out
+        return LabelRead(addition=True)
+    own = frozenset(tokens & t.subject)
+    extra = bool(own) and bool(tokens - t.subject - _FILLER)
+    if not own and t.subject_key and key(text) == t.subject_key:  # "COCO-DR-Base" spelled as one word
+        own = t.subject
+    rest = tokens - _FILLER
+    setting = bool(t.setting and rest and (rest <= t.setting or t.setting <= tokens))
+    return LabelRead(subject=own, extra=extra, setting=setting)
 
 
 def fit_cell(table: TableData, cell: Cell, t: Terms, *, any_condition: bool = False) -> Fit | None:

@@ -39,6 +39,11 @@ POLARITY = frozenset(
     ineffective inefficient inaccurate unstable inconsistent insignificant small smaller poor poorly bad slow
     slower hard underperform underperforms fail fails most least more less fewer""".split()  # noqa: SIM905
 )
+# Numbers spelled out count as numbers ("three datasets" is not "four datasets").
+NUMBER_WORDS = frozenset(
+    """zero one two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty fifty
+    hundred thousand million billion twice thrice half double triple""".split()  # noqa: SIM905
+)
 _ABLATION_CUE = re.compile(r"(?i)\b(?:without|w/o|remov\w*|ablat\w*|minus|drop\w*)\b|(?:^|\s)-\s?\w")
 _CLAUSE = re.compile(r"(?i);|,\s|\s(?:while|whereas|but|and)\s")
 _RESULT_NUMBER = re.compile(r"(?<![\w.])[+-]?(?:\d+\.\d+|\.\d+|\d+(?:\.\d+)?\s*%)")
@@ -128,8 +133,8 @@ def _acronyms(words: list[str]) -> set[str]:
 
 
 def critical_words(claim: str) -> set[str]:
-    """Names and acronyms (a capital after the first letter, or any capital past the first word), numbers, and
-    words of direction or judgement (POLARITY) of the claim, as stems."""
+    """Names and acronyms (a capital after the first letter, or any capital past the first word), numbers (in
+    digits or words), and words of direction or judgement (POLARITY) of the claim, as stems."""
     raw = re.findall(r"[A-Za-z0-9][A-Za-z0-9@.-]*", normalise(claim))
     out = set()
     for i, word in enumerate(raw):
@@ -138,7 +143,7 @@ def critical_words(claim: str) -> set[str]:
         named = any(c.isupper() for c in word[1:]) or (i > 0 and word[:1].isupper()) or any(c.isdigit() for c in word)
         if named and low not in STOPWORDS and low not in FRAMING:
             out |= {stem(p) for p in low.split("-") if len(p) > 1 or p.isdigit()}
-        elif stem(low) in POLARITY:
+        elif stem(low) in POLARITY or low in NUMBER_WORDS:
             out.add(stem(low))
     return out
 

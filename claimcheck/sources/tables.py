@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import statistics
+import unicodedata
 from dataclasses import dataclass, field
 from itertools import pairwise
 
@@ -73,6 +74,11 @@ class TableData(BaseModel):
             text=cell.text,
             value=cell.value,
         )
+
+
+def printed(text: str) -> str:
+    """Text as printed, for labels and addresses: ligatures split and spaces collapsed, "−" kept."""
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip()
 
 
 def parse_number(text: str) -> tuple[float, int, bool] | None:
@@ -141,7 +147,7 @@ class Phrase:
 
     @property
     def text(self) -> str:
-        return normalise(" ".join(w.text for w in self.words))
+        return printed(" ".join(w.text for w in self.words))
 
     @property
     def main(self) -> str:
@@ -591,7 +597,7 @@ def read_region(layout: PageLayout, region: Region, index: int, used: set[int]) 
         for w in sorted(row.words + row.marks, key=lambda w: w.x0):
             b = _band_of(w.cx, bands)
             starts[r][b] = min(starts[r][b], w.x0)
-            texts[r][b] = f"{texts[r][b]} {w.text}".strip()
+            texts[r][b] = printed(f"{texts[r][b]} {w.text}")
             if w in row.words:
                 mains[r][b] = f"{mains[r][b]} {w.main}".strip()
     n_label = _label_columns(texts, mains)

@@ -6,6 +6,7 @@ PDF's extraction of it compare equal; one sentence splitter that does not cut at
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -114,17 +115,19 @@ def _plain(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+@functools.lru_cache(maxsize=65536)  # table labels are compared with every claim: the same few hundred strings
 def key(text: str) -> str:
     """Comparison key for names: lower case, letters and digits only ('TREC-COVID' == 'trec covid')."""
     return re.sub(r"[^a-z0-9]+", "", _plain(text))
 
 
-def name_tokens(text: str) -> list[str]:
+@functools.lru_cache(maxsize=65536)
+def name_tokens(text: str) -> tuple[str, ...]:
     """The words of a name or header as keys: 'COCO-DR (Ours)' → ['cocodr', 'ours']; 'BM25+CE' → ['bm25', 'ce'].
 
     A hyphen joins (TREC-COVID is one word); spaces, brackets, slashes, '+', commas and marks separate."""
     parts = re.split(r"[\s()\[\]{}/+,;:&*†‡§¶|]+", _plain(text))
-    return [k for k in (key(p) for p in parts) if k]
+    return tuple(k for k in (key(p) for p in parts) if k)
 
 
 def ablated(text: str) -> str | None:
