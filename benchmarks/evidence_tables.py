@@ -29,13 +29,16 @@ def main() -> int:
     parser.add_argument("--embedder", choices=("none", "minilm"), default="minilm")
     parser.add_argument("--keep", type=Path, help="Write the corpus (.tex, .pdf) here and keep it.")
     parser.add_argument("--show", type=int, default=10, help="Print this many wrong verdicts with their notes.")
+    parser.add_argument("--spellings", action="store_true",
+                        help="Write names in claims as other writers do (case, hyphens, accents, w/o, NDCG@10).")
+    parser.add_argument("--cross-check", action="store_true",
+                        help="Also read every table with pdfplumber (pdfminer.six) and count the cells read otherwise.")
     parser.add_argument("--variants", type=int, default=0,
                         help="Also typeset each paper this many more times in random styles (numeric claims).")
     args = parser.parse_args()
 
-    from evidence_claims import numeric_cases, score, text_cases
     from latex_corpus import corpus, restyled
-    from latex_papers import PDFLATEX, typeset
+    from latex_papers import PDFLATEX
 
     if PDFLATEX is None:
         print("pdflatex is not installed (Debian: texlive-latex-base texlive-latex-recommended "
@@ -46,10 +49,13 @@ def main() -> int:
         folder = args.keep or Path(tmp) / "corpus"
         papers = corpus()
         variants = [restyled(p, k) for k in range(args.variants) for p in papers]
-        return run(args, folder, papers, variants, typeset, numeric_cases, text_cases, score)
+        return run(args, folder, papers, variants)
 
 
-def run(args, folder, papers, variants, typeset, numeric_cases, text_cases, score) -> int:
+def run(args: argparse.Namespace, folder: Path, papers: list, variants: list) -> int:
+    from evidence_claims import numeric_cases, score, text_cases
+    from latex_papers import typeset
+    from plumber_check import disagreements
     from rich.console import Console
     from rich.table import Table
 
@@ -59,16 +65,26 @@ def run(args, folder, papers, variants, typeset, numeric_cases, text_cases, scor
     from claimcheck.sources.similarity import default_embedder
 
     cases = []
+    cross: dict[str, list[int]] = {}  # shape → [cells read, cells pdfplumber reads otherwise]
+    shown_disagreements: list[str] = []
     started = time.perf_counter()
     for n, paper in enumerate(papers + variants):
         ref = SourceRef(arxiv_id=f"2601.{n + 1:05d}", version=1)
         pdf, truth = typeset(paper, folder)
+        if args.cross_check:
+            shape_of = {c.table: c.shape for c in truth}
+            counts, differ = disagreements(pdf)
+            for label, n_cells in counts.items():
+                cross.setdefault(shape_of.get(label, "?"), [0, 0])[0] += n_cells
+            for label, line in differ:
+                cross.setdefault(shape_of.get(label, "?"), [0, 0])[1] += 1
+                shown_disagreements.append(line)
         save_metadata(PaperMetadata(arxiv_id=ref.arxiv_id, version=1, title=paper.title, authors=["A. Author"],
                                     abstract=" ".join(paper.abstract), versions=[1]))  # fmt: skip
         target = pdf_path(ref.arxiv_id, 1)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(pdf, target)
-        cases += numeric_cases(truth, ref, seed=n)
+        cases += numeric_cases(truth, ref, seed=n, spell=args.spellings)
         if paper in papers:  # the wording is the same in every style: its text claims are asked once
             cases += text_cases(paper, ref, papers, seed=n)
     typeset_s = time.perf_counter() - started
@@ -83,14 +99,20 @@ def run(args, folder, papers, variants, typeset, numeric_cases, text_cases, scor
     title = f"documentary evidence on {len(papers)} typeset papers"
     title += f" and {len(variants)} restyled copies" if variants else ""
     table = Table(title=f"{title} ({method})")
-    for col in ("shape", "claims", "right", "false supported", "false contradicted", "not-found", "right %"):
+    columns = ["shape", "claims", "right", "false supported", "false contradicted", "not-found", "right %"]
+    columns += ["cells read", "pdfplumber differs"] if args.cross_check else []
+    for col in columns:
         table.add_column(col, justify="left" if col == "shape" else "right")
     order = sorted(tallies, key=lambda k: (k.startswith("all"), k.startswith("text"), k))
     for shape in order:
         t = tallies[shape]
         style = "bold" if shape.startswith("all") else None
-        table.add_row(shape, str(t.total), str(t.right), str(t.false_supported), str(t.false_contradicted),
-                      str(t.not_found), f"{100 * t.right / t.total:.1f}", style=style)  # fmt: skip
+        row = [shape, str(t.total), str(t.right), str(t.false_supported), str(t.false_contradicted),
+               str(t.not_found), f"{100 * t.right / t.total:.1f}"]
+        if args.cross_check:
+            totals = [sum(v[0] for v in cross.values()), sum(v[1] for v in cross.values())]
+            row += [str(v) for v in (totals if shape == "all numeric" else cross.get(shape, ["", ""]))]
+        table.add_row(*row, style=style)
     console.print(table)
     numeric = tallies["all numeric"]
     true_n = sum(1 for c in cases if c.claim.quantity and c.true)
@@ -99,6 +121,8 @@ def run(args, folder, papers, variants, typeset, numeric_cases, text_cases, scor
                   f"(wall clock; a shared machine's figure)")  # fmt: skip
     if missing:
         console.print(f"[red]sources missing: {missing}[/red]")
+    for line in shown_disagreements[: args.show]:
+        console.print(f"[yellow]pdfplumber reads otherwise:[/yellow] {line}", highlight=False)
     wrong = [(c, r) for c, r in zip(cases, results, strict=True) if r.verdict != c.expected]
     for case, result in wrong[: args.show]:
         console.print(f"[yellow]{case.shape}[/yellow] expected {case.expected.value}, got {result.verdict.value}: "

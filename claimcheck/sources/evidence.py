@@ -221,7 +221,9 @@ class EvidenceChecker:
             notes.insert(0, f"truncated claim: {how}" + (f': "{completed}"' if completed else ""))
             text = completed or text
         passages = [p for s in sources for p in s.passages]
-        top, method = rank_passages(text, passages, self.embedder)
+        # A numeric claim is decided by a cell or by the sentence rule, never by cosine: its passages are only
+        # shown, so BM25 ranks them and the claim costs no embedding.
+        top, method = rank_passages(text, passages, None if claim.quantity else self.embedder)
         label = sources[0].label
         cell, neighbours = None, []
         if claim.quantity is not None:

@@ -5,9 +5,9 @@ which of its characters are smaller: a superscript footnote mark ("0.763†", "4
 ("0.355±.002") stays in the printed text but not in the value. Rules are the page's thin horizontal and
 vertical strokes (lines, or the thin filled rectangles some producers draw instead).
 
-A page is refused before its text or drawings are turned into Python objects when it holds more characters or
-drawing items than any real page does (`PageTooComplex`): a hostile 3.7 KB file can hold 240,000 spans, and a
-ruled grid of 50,000 cells took PyMuPDF's table finder 200 s.
+A page is refused before its text is turned into Python objects when it holds more characters than any real
+page does (`PageTooComplex`), and read without rules (so without tables) when it holds more drawing items: a
+hostile 3.7 KB file can hold 240,000 spans, and a ruled grid of 50,000 cells took PyMuPDF's table finder 200 s.
 """
 
 from __future__ import annotations

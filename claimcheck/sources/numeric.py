@@ -202,6 +202,8 @@ def fit_cell(table: TableData, cell: Cell, t: Terms, *, any_condition: bool = Fa
             return None
         via_caption = True
     supplied = {tok for r in flat for tok in r.subject}
+    if not t.subject <= supplied and _spelled_together(paths, t):
+        supplied = set(t.subject)
     if not t.subject <= supplied:
         if not (t.subject <= caption_tokens and not _table_names(table, t, "subject")):
             return None
@@ -212,6 +214,23 @@ def fit_cell(table: TableData, cell: Cell, t: Terms, *, any_condition: bool = Fa
     metric_known = _metric_known(table, flat, t)
     setting = any(r.setting for r in flat) or bool(t.setting and t.setting <= caption_tokens)
     return Fit(table, cell, exact, metric_known, setting, via_caption)
+
+
+def _spelled_together(paths: list[list[str]], t: Terms) -> bool:
+    """The claim writes as one word what the path splits over labels, or the reverse: "COCO-DR-Base" for
+    "COCO-DR (Ours) / Base", "COCODR Base" for "COCO-DR Base". Adjacent label words, filler left out, must spell
+    the subject exactly."""
+    for path in paths:
+        words = [w for label in path for w in name_tokens(label) if w not in _FILLER]
+        for i in range(len(words)):
+            joined = ""
+            for w in words[i:]:
+                joined += w
+                if joined == t.subject_key:
+                    return True
+                if not t.subject_key.startswith(joined):
+                    break
+    return False
 
 
 def _unexplained(r: LabelRead) -> bool:

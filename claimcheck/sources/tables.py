@@ -656,7 +656,9 @@ def _assign_captions(regions: list[Region], caps: list[Caption]) -> dict[int, Ca
     pairs = []
     for i, region in enumerate(regions):
         for cap in caps:
-            if cap.x1 < region.x0 - 40 or cap.x0 > region.x1 + 40:
+            # centred over each other: a caption beside another table (side-by-side floats) is not this one's
+            middle = (region.x0 + region.x1) / 2
+            if not (cap.x0 - 4 <= middle <= cap.x1 + 4 or region.x0 - 4 <= (cap.x0 + cap.x1) / 2 <= region.x1 + 4):
                 continue
             gap = min(abs(region.y0 - cap.y1), abs(cap.y0 - region.y1))
             if gap < 45:

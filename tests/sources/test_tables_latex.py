@@ -88,3 +88,14 @@ def test_generated_claims_meet_the_bar(typeset_corpus) -> None:
         assert t.right >= 0.97 * t.total, (kind, t)
     assert all(r.cell is not None for c, r in zip(cases, results, strict=True) if c.claim.quantity and r.verdict
                .value == "supported")  # fmt: skip
+
+
+def test_pdfplumber_reads_the_same_cells(typeset_corpus) -> None:
+    """A second parser (pdfminer.six) under the same reader: every cell of the corpus read alike, or the
+    difference is listed (the benchmark's --cross-check prints it per shape)."""
+    pytest.importorskip("pdfplumber", reason="pdfplumber (a test extra) is not installed")
+    from plumber_check import disagreements
+
+    counts, differ = disagreements(typeset_corpus[0][1])
+    assert sum(counts.values()) == sum(1 for c in typeset_corpus[0][2]), counts
+    assert differ == []

@@ -2,8 +2,8 @@
 
 Numeric claims: for every cell that the claim's subject, condition, dataset, metric and setting pick out alone,
 a true claim quoting it (in the table's scale or the other: 0.789 for a printed 78.9 and back), and false claims
-quoting the value of the neighbouring row's or column's cell with the true cell's identity. A true claim should
-be `supported`, a false one `contradicted`.
+quoting the value of the neighbouring row's or column's cell with the true cell's identity; with `spell`, the
+names are written as other writers write them. A true claim should be `supported`, a false one `contradicted`.
 
 Text claims: every sentence of the abstract and body, reworded as syntheses reword them (verbatim, wrapped in
 "The paper shows that ...", hyphens added or dropped, cut short, an acronym for its expansion) should be
@@ -46,10 +46,29 @@ def _claim_value(cell: TruthCell, rng: random.Random) -> tuple[float, int]:
     return round(cell.value * 100, max(cell.decimals - 2, 0)), max(cell.decimals - 2, 0)
 
 
-def _quantity(cell: TruthCell, value: float, decimals: int) -> Quantity:
+def _spelling(name: str | None, rng: random.Random) -> str | None:
+    """A name as another writer spells it: case, hyphens and spaces, accents."""
+    if name is None:
+        return None
+    forms = [name, name.upper() if len(name) < 12 else name, name.replace(" ", "-"), name.replace("-", ""),
+             name.replace("é", "e"), name.lower()]  # fmt: skip
+    return rng.choice(forms)
+
+
+_CONDITIONS = ("without {}", "w/o {}", "minus {}")
+_METRICS = {"nDCG@10": ["nDCG@10", "NDCG@10", "ndcg_at_10"], "MAP": ["MAP", "AP"], "R@100": ["R@100", "Recall@100"]}
+
+
+def _quantity(cell: TruthCell, value: float, decimals: int, rng: random.Random | None = None) -> Quantity:
     who = cell.who
-    return Quantity(subject=who.subject, metric=who.metric, value=value, decimals=decimals, dataset=who.dataset,
-                    condition=who.condition, setting=who.setting)  # fmt: skip
+    subject, dataset, condition, metric = who.subject, who.dataset, who.condition, who.metric
+    if rng is not None:
+        subject, dataset = _spelling(subject, rng), _spelling(dataset, rng)
+        if condition and condition.startswith("without "):
+            condition = rng.choice(_CONDITIONS).format(condition.removeprefix("without "))
+        metric = rng.choice(_METRICS.get(metric or "", [metric]))
+    return Quantity(subject=subject, metric=metric, value=value, decimals=decimals, dataset=dataset,
+                    condition=condition, setting=who.setting)  # fmt: skip
 
 
 def _text(q: Quantity) -> str:
@@ -58,7 +77,8 @@ def _text(q: Quantity) -> str:
     return f"{q.subject}{condition} achieves {q.value:.{q.decimals}f} {q.metric or ''} on {q.dataset}{setting}."
 
 
-def numeric_cases(truth: list[TruthCell], ref: SourceRef, seed: int = 0) -> list[Case]:
+def numeric_cases(truth: list[TruthCell], ref: SourceRef, seed: int = 0, spell: bool = False) -> list[Case]:
+    """`spell`: write the names as other writers do (case, hyphens, accents, "w/o" for "without", "NDCG@10")."""
     rng = random.Random(seed)
     by_identity: dict[tuple, set[float | None]] = defaultdict(set)
     for cell in truth:
@@ -73,7 +93,8 @@ def numeric_cases(truth: list[TruthCell], ref: SourceRef, seed: int = 0) -> list
             continue  # the identity picks out cells that differ: no claim can name one of them alone
         value, decimals = _claim_value(cell, rng)
         base = f"{ref.arxiv_id}-{cell.table}-{cell.row}-{cell.col}".replace(" ", "")
-        true = Claim(id=f"{base}-t", text="", kind="numeric", sources=[ref], quantity=_quantity(cell, value, decimals))
+        q = _quantity(cell, value, decimals, rng if spell else None)
+        true = Claim(id=f"{base}-t", text="", kind="numeric", sources=[ref], quantity=q)
         true.text = _text(true.quantity)
         cases.append(Case(true, cell.shape, True))
         for dr, dc, name in ((0, 1, "col"), (1, 0, "row"), (0, -1, "col"), (-1, 0, "row")):
@@ -84,7 +105,7 @@ def numeric_cases(truth: list[TruthCell], ref: SourceRef, seed: int = 0) -> list
             quoted = round(other.value * scale, decimals)
             if abs(quoted - value) < 0.5 * 10**-decimals:
                 continue  # the neighbour holds the same value at the claim's precision: quoting it is true
-            q = _quantity(cell, quoted, decimals)
+            q = _quantity(cell, quoted, decimals, rng if spell else None)
             false = Claim(id=f"{base}-f{name}{dr}{dc}", text=_text(q), kind="numeric", sources=[ref], quantity=q)
             cases.append(Case(false, cell.shape, False))
             break
