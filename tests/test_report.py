@@ -36,6 +36,30 @@ def test_evidence_is_read_when_present_and_valid() -> None:
     assert export.counts["not-run"] == 1 and sum(export.counts.values()) == 1
 
 
+def test_evidence_address_reaches_every_rendering() -> None:
+    from io import StringIO
+
+    from rich.console import Console
+
+    from claimcheck.models import TableCell
+    from claimcheck.render.html import to_html
+    from claimcheck.render.markdown import to_markdown
+    from claimcheck.render.terminal import render_table
+
+    cell = TableCell(page=2, table="Table 2", row="TREC-COVID", column="COCO-DR Base / −iDRO", text="0.771")
+    evidence = EvidenceResult(claim_id="a", verdict=EvidenceVerdict.CONTRADICTED, cell=cell)
+    write_model(evidence_dir() / "a.json", evidence)
+    reg = ClaimRegistry(claims=[Claim(id="a", text="t")])
+    export = build_export(reg, [ClaimResult(claim_id="a", verdict=Verdict.NOT_RUN, reason="r")], command="report",
+                          registry_path="claims.yaml")  # fmt: skip
+    address = "p. 2, Table 2, row TREC-COVID, column COCO-DR Base / −iDRO"
+    assert address in to_markdown(export, reg) and address in to_html(export, reg)
+    assert export.claims[0].evidence.cell == cell  # the JSON export carries the cell itself
+    out = StringIO()
+    render_table(export, Console(file=out, width=400))
+    assert f"contradicted ({address})" in out.getvalue()
+
+
 def test_flagged_report_checks_reach_every_rendering() -> None:
     from io import StringIO
 

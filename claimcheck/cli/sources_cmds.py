@@ -166,6 +166,7 @@ def evidence_cmd(
     for r in results:
         first = r.evidence[0] if r.evidence else None
         where = "" if first is None else ("abstract" if first.page is None else f"p. {first.page}")
+        where = r.cell.address if r.cell is not None else where  # the deciding table cell, when one decided
         style = _VERDICT_STYLE[r.verdict]
         table.add_row(r.claim_id, f"[{style}]{r.verdict.value}[/{style}]", r.source or "-", where, Text(r.note))
     console.print(table)

@@ -24,6 +24,7 @@ from claimcheck.render.cells import (
     VERDICT_STYLE,
     Detail,
     by_paper,
+    evidence_address,
     format_effect_details,
     format_measured,
     format_time,
@@ -130,7 +131,9 @@ def render_summary(export: VerifyExport, registry: ClaimRegistry, console: Conso
             if r.verdict in EXPLAINED and r.reason and r.reason not in notes:
                 _print_line(console, Text(" " * (INDENT + 2) + "↳ " + r.reason, style="dim"))
             elif format_effect_details(r):  # a decided effect: what it rests on
-                _print_line(console, Text(" " * (INDENT + 2) + "↳ " + format_effect_details(r), style="dim"))
+                _print_line(console, Text(" " * (INDENT + 2) + "· " + format_effect_details(r), style="dim"))
+            if entry.evidence is not None and entry.evidence.cell is not None:  # where the source says it
+                _print_line(console, Text(" " * (INDENT + 2) + "· source: " + _evidence_cell(entry), style="dim"))
     _print_notes(console, export.claims, notes)
     _print_flagged(console, export)
     console.print(Text(summary_line(export.counts), style="bold"))
@@ -163,6 +166,14 @@ def _print_flagged(console: Console, export: VerifyExport) -> None:
         _print_line(console, Text(f"  {entry.id}  ") + Text(check.name, style="red") + Text(f"  {check.detail}"))
 
 
+def _evidence_cell(entry: ClaimEntry) -> str:
+    """The evidence verdict with where in the source it was found: "contradicted (p. 2, Table 2, row …)"."""
+    if entry.evidence is None:
+        return ""
+    address = evidence_address(entry.evidence)
+    return entry.evidence.verdict.value + (f" ({address})" if address else "")
+
+
 def render_table(export: VerifyExport, console: Console | None = None) -> None:
     """Every field of every claim in one table (`--wide`): wraps cells where the console is too narrow."""
     console = console or Console()
@@ -189,7 +200,7 @@ def render_table(export: VerifyExport, console: Console | None = None) -> None:
             format_measured(r),
             r.scale or "",
             Text(r.verdict.value, style=VERDICT_STYLE[r.verdict]),
-            entry.evidence.verdict.value if entry.evidence else "",
+            _evidence_cell(entry),
             format_time(r),
             Text(note),  # reasons quote errors and text: never rich markup
         )

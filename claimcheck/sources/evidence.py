@@ -5,31 +5,32 @@ numeric evidence from table cells for claims with a quantity, and the completion
 cut text occurs in the source with one completion only.
 
 Verdict rules:
-- with a quantity: the table cell decides (see `numeric.py`); if no cell fits, a sentence that states the
-  claimed number with the claim's dataset (or, for a relative change, the number with its % sign) supports it;
-  otherwise not-found. Contradicted only when a cell that fits the claim states another value.
+- with a quantity: the table cell decides (see `numeric.py`); if no cell fits, a sentence that names the
+  subject, the dataset and the value supports it (see `passages.py`); otherwise not-found, saying what was
+  searched. Contradicted only when a cell that fits the claim states another value; a number that merely
+  appears on the page decides nothing.
 - without a quantity: a similarity judgement. Supported when one passage contains ≥ SUPPORT_COVERAGE of the
-  claim's content words, or has MiniLM cosine ≥ SUPPORT_COSINE and ≥ COSINE_COVERAGE of the words, and the two
-  agree in negation (thresholds and their measurements below).
-  Never contradicted: similarity cannot tell "says otherwise" from "says something else".
+  claim's content words, or has MiniLM cosine ≥ SUPPORT_COSINE and ≥ COSINE_COVERAGE of the words, holds every
+  critical word of the claim (names, numbers, direction words) and agrees in negation (thresholds and their
+  measurements below). Never contradicted: similarity cannot tell "says otherwise" from "says something else".
 - any failure for one claim (missing source, broken PDF) gives that claim not-found with the reason.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from claimcheck.home import evidence_dir, write_model
-from claimcheck.models import Claim, EvidencePassage, EvidenceResult, EvidenceVerdict, Quantity, SourceRef
-from claimcheck.sources.cache import find_pdf, load_metadata, metadata_path
+from claimcheck.models import Claim, EvidencePassage, EvidenceResult, EvidenceVerdict, Quantity, SourceRef, TableCell
+from claimcheck.sources.cache import find_pdf, load_metadata
 from claimcheck.sources.numeric import NumericFinding, numeric_evidence
-from claimcheck.sources.pdf import PdfError, TableData, load_pdf
+from claimcheck.sources.passages import agrees_in_negation, number_in_text, word_support
+from claimcheck.sources.pdf import Cell, PdfError, TableData, load_pdf
 from claimcheck.sources.similarity import Embedder, bm25_scores
-from claimcheck.sources.text import coverage, key, negated, normalise, split_sentences
+from claimcheck.sources.text import normalise, split_sentences
 
 # Measured with all-MiniLM-L6-v2 (tests/sources/test_evidence_minilm.py): a verbatim copy scores 1.00 and a close
 # rewording 0.97, but a *contrary* statement that shares the words ("Dense retrieval beats sparse retrieval on
@@ -146,51 +147,28 @@ def _similarity_verdict(claim_text: str, top: list[EvidencePassage], method: str
         return EvidenceVerdict.NOT_FOUND, "no text in the source"
     uses_cosine = method.startswith("MiniLM")
     for p in top:
-        cov = coverage(claim_text, p.text)
+        cov, critical = word_support(claim_text, p.text)
         strong = cov >= SUPPORT_COVERAGE or (
             uses_cosine and (p.score or 0) >= SUPPORT_COSINE and cov >= COSINE_COVERAGE
         )
-        if strong and negated(claim_text) == negated(p.text):
+        if strong and critical and agrees_in_negation(claim_text, p.text):
             where = "abstract" if p.page is None else f"page {p.page}"
             score = f"cosine {p.score:.2f}, " if uses_cosine else ""
             return EvidenceVerdict.SUPPORTED, (
-                f"similarity judgement: a passage ({where}) matches the claim ({score}{cov:.0%} of its words; "
-                f"needs ≥ {SUPPORT_COVERAGE:.0%} of the words, "
+                f"similarity judgement: a passage ({where}) matches the claim ({score}{cov:.0%} of its words and "
+                f"all its names, numbers and direction words; needs ≥ {SUPPORT_COVERAGE:.0%} of the words, "
                 f"or cosine ≥ {SUPPORT_COSINE} with ≥ {COSINE_COVERAGE:.0%}; ranked by {method})"
+            )
+        if strong and not critical:
+            return EvidenceVerdict.NOT_FOUND, (
+                "similarity judgement: the closest passage lacks a name, number or direction word of the claim"
             )
         if strong:
             return EvidenceVerdict.NOT_FOUND, "similarity judgement: the closest passage differs in negation"
     best = top[0]
-    score = f"cosine {best.score:.2f}" if uses_cosine else f"{coverage(claim_text, best.text):.0%} of its words"
+    words = f"{word_support(claim_text, best.text)[0]:.0%} of its words"
+    score = f"cosine {best.score:.2f}" if uses_cosine else words
     return EvidenceVerdict.NOT_FOUND, f"similarity judgement: no passage matches strongly (best: {score}; {method})"
-
-
-# --------------------------------------------------------------------------------------------- numbers in text
-
-
-def _number_forms(q: Quantity) -> list[str]:
-    forms = {f"{q.value:.{q.decimals}f}"}
-    if q.unit == "score" and q.value <= 1:
-        forms.add(f"{q.value * 100:.{max(q.decimals - 2, 0)}f}")
-    elif q.value > 1:
-        forms.add(f"{q.value / 100:.{q.decimals + 2}f}")
-    return sorted(forms)
-
-
-def number_in_text(q: Quantity, passages: list[EvidencePassage]) -> EvidencePassage | None:
-    """A sentence stating the claimed number (with the dataset, or the % sign for a relative change)."""
-    forms = _number_forms(q)
-    for p in passages:
-        text = normalise(p.text)
-        for form in forms:
-            if not re.search(rf"(?<![\d.]){re.escape(form)}(?![\d])", text):
-                continue
-            if q.kind == "relative-change" and not re.search(rf"{re.escape(form)}\s*%", text):
-                continue
-            if q.dataset and key(q.dataset) not in key(text):
-                continue
-            return p
-    return None
 
 
 # --------------------------------------------------------------------------------------------- per claim
@@ -243,10 +221,13 @@ class EvidenceChecker:
             notes.insert(0, f"truncated claim: {how}" + (f': "{completed}"' if completed else ""))
             text = completed or text
         passages = [p for s in sources for p in s.passages]
-        top, method = rank_passages(text, passages, self.embedder)
+        # A numeric claim is decided by a cell or by the sentence rule, never by cosine: its passages are only
+        # shown, so BM25 ranks them and the claim costs no embedding.
+        top, method = rank_passages(text, passages, None if claim.quantity else self.embedder)
         label = sources[0].label
+        cell, neighbours = None, []
         if claim.quantity is not None:
-            verdict, note, evidence, label = self._numeric(claim.quantity, sources, passages, top)
+            verdict, note, evidence, label, cell, neighbours = self._numeric(claim.quantity, sources, passages, top)
         else:
             verdict, note = _similarity_verdict(text, top, method)
             evidence = top
@@ -255,30 +236,44 @@ class EvidenceChecker:
             verdict=verdict,
             evidence=evidence,
             note="; ".join([note, *notes]),
+            cell=cell,
+            neighbours=neighbours,
             source=label,
             completed_text=completed,
         )
 
     def _numeric(
         self, q: Quantity, sources: list[SourceText], passages: list[EvidencePassage], top: list[EvidencePassage]
-    ) -> tuple[EvidenceVerdict, str, list[EvidencePassage], str]:
-        findings: list[tuple[NumericFinding, SourceText]] = []
+    ) -> tuple[EvidenceVerdict, str, list[EvidencePassage], str, TableCell | None, list[TableCell]]:
+        findings: list[NumericFinding] = []
         for src in sources:
             finding = numeric_evidence(q, src.tables)
-            if finding.cell is not None:
-                cell = finding.cell
-                cells = [cell, *finding.holders[:1]] if finding.verdict == EvidenceVerdict.CONTRADICTED else [cell]
-                shown = [EvidencePassage(page=c.page, text=c.label()) for c in cells]
-                return finding.verdict, finding.note, [*shown, *top], src.label
-            findings.append((finding, src))
-        stated = number_in_text(q, passages)
+            if finding.cell is not None and finding.table is not None:
+                cells = [finding.cell]
+                if finding.verdict == EvidenceVerdict.CONTRADICTED:
+                    cells += finding.holders[:1]
+                shown = [EvidencePassage(page=c.page, text=_cell_text(src.tables, c)) for c in cells]
+                neighbours = [_address(src.tables, c) for c in finding.neighbours]
+                cell = finding.table.address(finding.cell)
+                return finding.verdict, finding.note, [*shown, *top], src.label, cell, neighbours
+            findings.append(finding)
+        names = {label for s in sources for t in s.tables for c in t.cells for label in c.row_headers + c.col_headers}
+        stated = number_in_text(q, passages, sorted(names))
         if stated is not None:
             where = "abstract" if stated.page is None else f"page {stated.page}"
-            note = f"the text ({where}) states the claimed value; no table cell fits the claim"
-            return EvidenceVerdict.SUPPORTED, note, [stated, *top], sources[0].label
-        table_notes = [f.note for f, _ in findings] if any(s.tables for s in sources) else ["no tables in the source"]
-        note = "; ".join(table_notes) + "; the text does not state the claimed value"
-        return EvidenceVerdict.NOT_FOUND, note, top, sources[0].label
+            note = f"a sentence ({where}) names the subject, the dataset and the claimed value; no table cell fits"
+            return EvidenceVerdict.SUPPORTED, note, [stated, *top], sources[0].label, None, []
+        table_notes = [f.note for f in findings] if any(s.tables for s in sources) else ["no tables in the source"]
+        note = "; ".join(table_notes) + "; no sentence names the subject, the dataset and the claimed value"
+        return EvidenceVerdict.NOT_FOUND, note, top, sources[0].label, None, []
+
+
+def _address(tables: list[TableData], cell: Cell) -> TableCell:
+    return next(t for t in tables if t.index == cell.table).address(cell)
+
+
+def _cell_text(tables: list[TableData], cell: Cell) -> str:
+    return f"{_address(tables, cell).address}: {cell.text}"
 
 
 def check_claims(
@@ -298,7 +293,3 @@ def check_claims(
         if progress:
             progress(result)
     return results, checker.missing
-
-
-def metadata_cached(ref: SourceRef) -> bool:
-    return metadata_path(ref.arxiv_id).is_file()

@@ -1,14 +1,23 @@
-"""PDF → text by page and sentence, and tables as cells with their row and column headers (PyMuPDF).
+"""PDF → text by page and sentence, and results tables as cells with their row and column headers.
 
-Work per file is bounded (pages and seconds): a 300-page thesis or a pathological page cannot stall a run, and
-the result says when it stopped early. A malformed, encrypted or empty PDF raises PdfError with the reason.
-The parse is cached beside the PDF, keyed by the file's sha256 and the parser version.
+Work is bounded three ways, so a hostile or pathological file costs seconds, never minutes:
+- per page, before any table detection: a page with more characters or drawing items than a paper's page
+  (`layout.MAX_CHARS`, `layout.MAX_DRAWING_ITEMS`) is skipped or read without tables, with a note;
+- per document: pages (`max_pages`) and a time budget checked between pages (`time_budget_s`);
+- per document, enforced from outside (`load_pdf`): the reading runs in a child process under an address-space
+  limit (`MEMORY_LIMIT_MB`) and is killed at its deadline (`DEADLINE_S`); the source then has no text and the
+  note says why, so every claim on it is `not-found` with that reason.
+
+A malformed, encrypted or empty PDF raises PdfError with the reason. The parse is cached beside the PDF, keyed
+by the file's sha256 and the parser version.
 """
 
 from __future__ import annotations
 
 import contextlib
-import re
+import json
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -16,13 +25,17 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from claimcheck.home import read_model, sha256_file, write_model
-from claimcheck.sources.text import ablated, join_lines, normalise, split_sentences
+from claimcheck.sources.layout import PageLayout, PageTooComplex, page_layout
+from claimcheck.sources.tables import Cell, TableData, parse_number, read_tables
+from claimcheck.sources.text import join_lines, split_sentences
 
-PARSER_VERSION = 2
+__all__ = ["Cell", "PdfError", "PdfText", "TableData", "check_pdf", "load_pdf", "parse_number", "read_pdf"]
+
+PARSER_VERSION = 3
 MAX_PAGES = 60
-TIME_BUDGET_S = 60.0
-
-_NUMBER = re.compile(r"^[\s*†‡§¶(\[]*([+-]?(?:\d+\.\d+|\d+|\.\d+))\s*(%?)")
+TIME_BUDGET_S = 20.0
+DEADLINE_S = 30.0
+MEMORY_LIMIT_MB = 1024
 
 
 class PdfError(Exception):
@@ -32,33 +45,6 @@ class PdfError(Exception):
 class Sentence(BaseModel):
     page: int = Field(description="1-based page")
     text: str
-
-
-class TableCell(BaseModel):
-    page: int
-    table: int = Field(description="index of the table in the document (0-based)")
-    row: int
-    col: int
-    text: str
-    value: float | None = None
-    decimals: int | None = None
-    percent: bool = False
-    row_headers: list[str] = Field(default_factory=list)
-    col_headers: list[str] = Field(default_factory=list, description="outer to inner, e.g. ['COCO-DR Base', 'Full']")
-
-    def label(self) -> str:
-        rows = " / ".join(self.row_headers) or f"row {self.row + 1}"
-        cols = " / ".join(self.col_headers) or f"column {self.col + 1}"
-        return f"[{rows}] × [{cols}] = {self.text} (table {self.table + 1}, page {self.page})"
-
-
-class TableData(BaseModel):
-    page: int
-    index: int
-    caption: str = ""
-    n_rows: int
-    n_cols: int
-    cells: list[TableCell] = Field(default_factory=list)
 
 
 class PdfText(BaseModel):
@@ -72,24 +58,8 @@ class PdfText(BaseModel):
     truncated: bool = False
     notes: list[str] = Field(default_factory=list)
 
-    def cells(self) -> list[TableCell]:
+    def cells(self) -> list[Cell]:
         return [cell for table in self.tables for cell in table.cells]
-
-
-def parse_number(text: str) -> tuple[float, int, bool] | None:
-    """'0.789' → (0.789, 3, False); '78.9%' → (78.9, 1, True); '**.462**' → (0.462, 3, False); 'BM25' → None."""
-    text = normalise(text).replace("**", "")
-    match = _NUMBER.match(text)
-    if not match:
-        return None
-    # Two bare numbers in one cell are two merged columns ("0.771 0.763"), not a value; "78.9 ± 0.2" and
-    # "0.789 (+2.1)" keep their first number.
-    rest = text[match.end() :]
-    if re.match(r"^[*†‡§¶]*\s*[+-]?\.?\d", rest):
-        return None
-    number = match.group(1)
-    decimals = len(number.split(".")[1]) if "." in number else 0
-    return float(number), decimals, bool(match.group(2))
 
 
 def _open(data: bytes | None, path: str) -> Any:
@@ -115,117 +85,12 @@ def check_pdf(data: bytes, name: str) -> None:
     _open(data, name).close()
 
 
-# --------------------------------------------------------------------------------------------- tables
-
-
-def _fill(values: list[str | None]) -> list[str]:
-    """A cell PyMuPDF reports as None is covered by a spanning neighbour: it takes that neighbour's text."""
-    out: list[str] = []
-    for v in values:
-        out.append(out[-1] if v is None and out else (v or ""))
-    return out
-
-
-def count_header_rows(grid: list[list[str | None]]) -> int:
-    """The leading rows with text but no number beyond the first column (a row with text in the first column
-    only is a group label such as "Baselines", which belongs to the body)."""
-    n = 0
-    while (
-        n < len(grid) - 1
-        and not any(parse_number(v or "") for v in grid[n][1:])
-        and any((v or "").strip() or v is None for v in grid[n][1:])
-    ):
-        n += 1
-    return n
-
-
-def _grid_to_cells(grid: list[list[str | None]], page: int, index: int) -> list[TableCell]:
-    n_rows = len(grid)
-    n_cols = max((len(r) for r in grid), default=0)
-    grid = [row + [""] * (n_cols - len(row)) for row in grid]
-    numeric = [[parse_number(v or "") is not None for v in row] for row in grid]
-    header_rows = count_header_rows(grid)
-    data_rows = range(header_rows, n_rows)
-    # Row-header columns: the leading columns with no number in any data row.
-    label_cols = 0
-    while label_cols < n_cols - 1 and not any(numeric[r][label_cols] for r in data_rows):
-        label_cols += 1
-    header_grid = [_fill(grid[r]) for r in range(header_rows)]
-    col_headers: list[list[str]] = []
-    for c in range(n_cols):
-        names: list[str] = []
-        for r in range(header_rows):
-            name = header_grid[r][c].strip()
-            if name and (not names or names[-1] != name):
-                names.append(name)
-        col_headers.append(names)
-    cells: list[TableCell] = []
-    group = parent = ""
-    above: list[str] = [""] * label_cols
-    for r in data_rows:
-        row = grid[r]
-        filled = [(row[c] if row[c] is not None else above[c]) or "" for c in range(label_cols)]
-        above = filled
-        if not any(numeric[r]) and sum(bool((v or "").strip()) for v in row) == 1 and (row[0] or "").strip():
-            group = (row[0] or "").strip()  # a section row ("Base models") labels the rows under it
-            continue
-        labels = [v.strip() for v in filled if v.strip()]
-        # An ablation row ("- iDRO") under a model row ("COCO-DR Base") is that model's variant.
-        if labels and ablated(labels[0]) and parent:
-            labels = [parent, *labels]
-        elif labels:
-            parent = labels[0]
-        row_headers = ([group] if group else []) + labels
-        for c in range(label_cols, n_cols):
-            text = (row[c] or "").strip()
-            number = parse_number(text)
-            cells.append(
-                TableCell(
-                    page=page,
-                    table=index,
-                    row=r,
-                    col=c,
-                    text=text,
-                    value=number[0] if number else None,
-                    decimals=number[1] if number else None,
-                    percent=number[2] if number else False,
-                    row_headers=row_headers,
-                    col_headers=col_headers[c],
-                )
-            )
-    return cells
-
-
-def _cell_text(page: Any, rect: Any) -> str | None:
-    if rect is None:
-        return None
-    # get_textbox keeps reading order inside the cell; Table.extract() can scatter "0.789" into "0789\n.".
-    return normalise(page.get_textbox(rect))
-
-
-def _caption(blocks: list[tuple], bbox: tuple[float, float, float, float]) -> str:
-    """The nearest block starting with 'Table' just above or below the table."""
-    best, best_gap = "", 120.0
-    for b in blocks:
-        text = join_lines(b[4].split("\n"))
-        if not re.match(r"^Table\s*\d+", text):
-            continue
-        gap = min(abs(bbox[1] - b[3]), abs(b[1] - bbox[3]))
-        if gap < best_gap:
-            best, best_gap = text, gap
-    return best
-
-
-def _inside(block: tuple, boxes: list[tuple[float, float, float, float]]) -> bool:
-    cx, cy = (block[0] + block[2]) / 2, (block[1] + block[3]) / 2
-    return any(x0 <= cx <= x1 and y0 <= cy <= y1 for x0, y0, x1, y1 in boxes)
-
-
 # --------------------------------------------------------------------------------------------- reading
 
 
 def read_pdf(path: str | Path, max_pages: int = MAX_PAGES, time_budget_s: float = TIME_BUDGET_S) -> PdfText:
-    """Text by page and sentence plus tables. Stops after `max_pages` pages or `time_budget_s` seconds."""
+    """Text by page and sentence plus tables, in this process. Stops after `max_pages` pages or
+    `time_budget_s` seconds; `load_pdf` adds the hard deadline and memory limit."""
     path = Path(path)
     doc = _open(None, str(path))
     started = time.monotonic()
@@ -237,7 +102,10 @@ def read_pdf(path: str | Path, max_pages: int = MAX_PAGES, time_budget_s: float 
                 out.notes.append(f"stopped after {time_budget_s:.0f} s at page {number + 1} of {doc.page_count}")
                 break
             try:
-                _read_page(doc[number], number + 1, out)
+                _read_page(page_layout(doc[number], number + 1), out)
+            except PageTooComplex as exc:
+                out.notes.append(f"page {number + 1} not read: {exc}")
+                out.page_texts.append("")
             except Exception as exc:  # one bad page is noted; the rest of the document is still read
                 out.notes.append(f"page {number + 1} unreadable: {type(exc).__name__}: {exc}")
                 out.page_texts.append("")
@@ -250,107 +118,61 @@ def read_pdf(path: str | Path, max_pages: int = MAX_PAGES, time_budget_s: float 
     return out
 
 
-def _find_tables(page: Any) -> list:
-    """Ruled tables. PyMuPDF ≥ 2 would first run its ONNX layout model (about 1.5 s a page here); the line finder
-    alone takes about 0.05 s, and spurious grids cost little because only numeric cells under headers are used."""
-    try:
-        return page.find_tables(use_layout=False).tables
-    except TypeError:  # PyMuPDF 1.x has no layout model and no such option
-        return page.find_tables().tables
-
-
-def _horizontal_rules(page: Any) -> list[tuple[float, float, float]]:
-    """(x0, x1, y) of the page's horizontal rules: drawn lines and the thin filled rectangles LaTeX uses."""
-    rules = []
-    for drawing in page.get_drawings():
-        for item in drawing.get("items", []):
-            if item[0] == "l" and abs(item[1].y - item[2].y) < 1:
-                rules.append((min(item[1].x, item[2].x), max(item[1].x, item[2].x), item[1].y))
-            elif item[0] == "re" and item[1].height < 1.5 and item[1].width > 5:
-                rules.append((item[1].x0, item[1].x1, (item[1].y0 + item[1].y1) / 2))
-    return rules
-
-
-def _spread_headers(table: Any, grid: list[list[str | None]], rules: list[tuple[float, float, float]]) -> None:
-    """Give a spanning header ("COCO-DR Base" over Full | -iDRO | -COCO) to every column under its rule.
-
-    Booktabs tables mark the span with a partial rule (\\cmidrule) under the header, and the layout finder puts the
-    text in one cell of the span only. Without such a rule nothing is spread: a wrong header is worse than none.
-    """
-    rows = table.rows
-    centres = [
-        None if rect is None else (rect[0] + rect[2]) / 2 for rect in rows[-1].cells
-    ]  # columns from the last (data) row
-    width = table.bbox[2] - table.bbox[0]
-    for r in range(count_header_rows(grid) - 1):
-        tops = [rect[3] for rect in rows[r].cells if rect is not None]
-        nexts = [rect[3] for rect in rows[r + 1].cells if rect is not None]
-        if not tops or not nexts:
-            continue
-        below = [(x0, x1) for x0, x1, y in rules if max(tops) - 4 <= y <= max(nexts) - 4 and x1 - x0 < 0.95 * width]
-        for c, rect in enumerate(rows[r].cells):
-            text = (grid[r][c] or "").strip()
-            if rect is None or not text:
-                continue
-            centre = (rect[0] + rect[2]) / 2
-            for x0, x1 in below:
-                if x0 - 2 <= centre <= x1 + 2:
-                    for k, col_centre in enumerate(centres):
-                        if col_centre is not None and x0 <= col_centre <= x1 and not (grid[r][k] or "").strip():
-                            grid[r][k] = text
-
-
-def layout_model_available() -> bool:
-    import pymupdf
-
-    return getattr(pymupdf, "_get_layout", None) is not None  # set when the pymupdf-layout package is installed
-
-
-def _find_layout_tables(page: Any) -> list:
-    if layout_model_available():
-        return page.find_tables(use_layout=True).tables
-    # Without the layout model (PyMuPDF 1.x, or no pymupdf-layout) text alignment is the only other way.
-    return page.find_tables(vertical_strategy="text").tables
-
-
-def _read_page(page: Any, number: int, out: PdfText) -> None:
-    blocks = [b for b in page.get_text("blocks") if b[6] == 0]
-    boxes: list[tuple[float, float, float, float]] = []
-    try:
-        found = _find_tables(page)
-        if not found and any(re.match(r"^\s*Table\s*\d+", b[4]) for b in blocks):
-            # A caption but no ruled grid: likely a booktabs table, which only the layout model finds.
-            found = _find_layout_tables(page)
-    except Exception as exc:
-        found = []
-        out.notes.append(f"page {number}: table detection failed ({type(exc).__name__})")
-    rules = _horizontal_rules(page) if found else []
-    for table in found:
-        bbox = tuple(table.bbox)
-        grid = [[_cell_text(page, rect) for rect in row.cells] for row in table.rows]
-        if len(grid) < 2:
-            continue
-        _spread_headers(table, grid, rules)
-        boxes.append(bbox)
-        index = len(out.tables)
-        out.tables.append(
-            TableData(
-                page=number,
-                index=index,
-                caption=_caption(blocks, bbox),
-                n_rows=len(grid),
-                n_cols=max(len(r) for r in grid),
-                cells=_grid_to_cells(grid, number, index),
-            )
-        )
-    paragraphs = [join_lines(b[4].split("\n")) for b in blocks if not _inside(b, boxes)]
+def _read_page(layout: PageLayout, out: PdfText) -> None:
+    if layout.no_tables:
+        out.notes.append(f"page {layout.number}: tables not read ({layout.no_tables})")
+    tables, in_tables = read_tables(layout, len(out.tables))
+    out.tables.extend(tables)
+    # Paragraphs are PyMuPDF's blocks, less the words of the tables (captions stay: they are sentences).
+    blocks: dict[int, dict[int, list[str]]] = {}
+    for i, w in enumerate(layout.words):
+        if i not in in_tables:
+            blocks.setdefault(w.block, {}).setdefault(w.line, []).append(w.text)
+    paragraphs = [join_lines([" ".join(ws) for ws in lines.values()]) for lines in blocks.values()]
     out.page_texts.append(" ".join(p for p in paragraphs if p))
     for paragraph in paragraphs:
-        out.sentences.extend(Sentence(page=number, text=s) for s in split_sentences(paragraph) if len(s) > 2)
+        out.sentences.extend(Sentence(page=layout.number, text=s) for s in split_sentences(paragraph) if len(s) > 2)
+
+
+# --------------------------------------------------------------------------------------------- bounded
+
+
+def _limit_memory(megabytes: int) -> None:
+    """Cap this process's address space: an allocation past it fails inside the reader instead of the machine."""
+    try:
+        import resource
+    except ImportError:  # not POSIX: the deadline still bounds the work
+        return
+    limit = megabytes * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def read_pdf_bounded(path: str | Path, deadline_s: float = DEADLINE_S, memory_mb: int = MEMORY_LIMIT_MB) -> PdfText:
+    """read_pdf in a child process under a memory limit, killed at the deadline. PdfError for a file that is not
+    a readable PDF; a PdfText with no pages read and the reason in its notes when the child ran out of time or
+    memory."""
+    path = Path(path)
+    budget = max(1.0, deadline_s - 5.0)  # the child stops itself between pages before the kill comes
+    command = [sys.executable, "-m", "claimcheck.sources.pdf", str(path), str(budget), str(memory_mb)]
+    try:
+        done = subprocess.run(command, capture_output=True, timeout=deadline_s, check=False)
+    except subprocess.TimeoutExpired:
+        return _gave_up(f"reading {path.name} passed the {deadline_s:.0f} s deadline and was stopped")
+    if done.returncode == 2:
+        raise PdfError(done.stderr.decode("utf-8", "replace").strip().splitlines()[-1])
+    if done.returncode != 0:
+        why = "ran out of memory" if b"MemoryError" in done.stderr else f"failed (exit {done.returncode})"
+        return _gave_up(f"reading {path.name} {why} under the {memory_mb} MB limit")
+    return PdfText.model_validate_json(done.stdout)
+
+
+def _gave_up(note: str) -> PdfText:
+    return PdfText(pages_total=0, pages_read=0, truncated=True, notes=[note])
 
 
 def load_pdf(path: str | Path, **limits: Any) -> PdfText:
-    """read_pdf with a cache beside the PDF (`<name>.parsed.json`), reused while sha256 and parser match."""
+    """read_pdf_bounded with a cache beside the PDF (`<name>.parsed.json`), reused while sha256 and parser
+    match. A reading that was stopped is not cached: a less loaded machine may finish it."""
     path = Path(path)
     digest = sha256_file(path)
     cache = path.with_suffix(".parsed.json")
@@ -361,8 +183,27 @@ def load_pdf(path: str | Path, **limits: Any) -> PdfText:
                 return cached
         except ValueError:
             pass  # a stale or damaged cache is simply re-parsed
-    parsed = read_pdf(path, **limits)
+    parsed = read_pdf_bounded(path, **limits)
     parsed.sha256 = digest
-    with contextlib.suppress(OSError):  # a read-only directory only loses the cache
-        write_model(cache, parsed)
+    if parsed.pages_read:
+        with contextlib.suppress(OSError):  # a read-only directory only loses the cache
+            write_model(cache, parsed)
     return parsed
+
+
+def _child(argv: list[str]) -> int:
+    """`python -m claimcheck.sources.pdf PATH BUDGET_S MEMORY_MB`: the parse as JSON on stdout; exit 2 with the
+    reason on stderr for a file that is not a readable PDF."""
+    path, budget, memory = argv[0], float(argv[1]), int(argv[2])
+    _limit_memory(memory)
+    try:
+        parsed = read_pdf(path, time_budget_s=budget)
+    except PdfError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    sys.stdout.write(json.dumps(parsed.model_dump(mode="json")))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(_child(sys.argv[1:]))

@@ -21,7 +21,8 @@ class SyntheticTable:
     rows: list[list[str]]
     col_widths: list[float] = field(default_factory=list)
     # "grid": every cell ruled (PyMuPDF's line finder sees it); "booktabs": top, mid and bottom rules plus a partial
-    # rule under each spanning header, with the header text centred over its span, as LaTeX papers print them.
+    # rule under each spanning header, with the header text centred over its span, as LaTeX papers print them;
+    # "none": text lines only.
     rules: str = "grid"
 
 
@@ -67,7 +68,9 @@ def _draw_table(page, table: SyntheticTable, y: float) -> float:
     ys = [y + i * row_h for i in range(len(grid) + 1)]
     spans = _spans(table.header)
     shape = page.new_shape()
-    if table.rules == "booktabs":
+    if table.rules == "none":
+        pass
+    elif table.rules == "booktabs":
         for yy in (ys[0], ys[len(table.header)], ys[-1]):
             shape.draw_line((xs[0], yy), (xs[-1], yy))
         for r, c, end in spans:
@@ -90,7 +93,7 @@ def _draw_table(page, table: SyntheticTable, y: float) -> float:
                 continue
             end = span_end.get((r, c), c + 1)
             x = xs[c] + 3
-            if table.rules == "booktabs" and end > c + 1:
+            if table.rules != "grid" and end > c + 1:
                 x = (xs[c] + xs[end]) / 2 - pymupdf.get_text_length(text, fontname="helv", fontsize=8.5) / 2
             page.insert_text((x, ys[r] + 13), text, fontsize=8.5, fontname="helv")
     return ys[-1]

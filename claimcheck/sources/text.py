@@ -6,6 +6,7 @@ PDF's extraction of it compare equal; one sentence splitter that does not cut at
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -104,9 +105,29 @@ def negated(text: str) -> bool:
     return bool(_NEGATION.search(normalise(text).lower()))
 
 
+def negations(text: str) -> int:
+    return len(_NEGATION.findall(normalise(text).lower()))
+
+
+def _plain(text: str) -> str:
+    """Lower case without accents ('Touché' → 'touche')."""
+    decomposed = unicodedata.normalize("NFKD", normalise(text).lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@functools.lru_cache(maxsize=65536)  # table labels are compared with every claim: the same few hundred strings
 def key(text: str) -> str:
     """Comparison key for names: lower case, letters and digits only ('TREC-COVID' == 'trec covid')."""
-    return re.sub(r"[^a-z0-9]+", "", normalise(text).lower())
+    return re.sub(r"[^a-z0-9]+", "", _plain(text))
+
+
+@functools.lru_cache(maxsize=65536)
+def name_tokens(text: str) -> tuple[str, ...]:
+    """The words of a name or header as keys: 'COCO-DR (Ours)' → ['cocodr', 'ours']; 'BM25+CE' → ['bm25', 'ce'].
+
+    A hyphen joins (TREC-COVID is one word); spaces, brackets, slashes, '+', commas and marks separate."""
+    parts = re.split(r"[\s()\[\]{}/+,;:&*†‡§¶|]+", _plain(text))
+    return tuple(k for k in (key(p) for p in parts) if k)
 
 
 def ablated(text: str) -> str | None:

@@ -112,7 +112,7 @@ def test_evidence_offline_on_the_cache(registry: Path, paper: Path, tmp_path: Pa
     assert rows["right"]["verdict"] == "supported"
     assert rows["method"]["verdict"] == "supported" and "embeddings switched off" in rows["method"]["note"]
     assert rows["neighbour"]["verdict"] == "contradicted"
-    assert "[TREC-COVID] × [COCO-DR Base / -COCO] = 0.763" in rows["neighbour"]["note"]
+    assert "row TREC-COVID, column COCO-DR Base / -COCO = 0.763" in rows["neighbour"]["note"]
     assert rows["broken-pdf"]["verdict"] == "not-found" and "PDF unreadable" in rows["broken-pdf"]["note"]
     assert rows["absent"]["verdict"] == "not-found" and "2509.25638v1" in rows["absent"]["note"]
     assert {"page", "text"} <= set(rows["right"]["evidence"][0])

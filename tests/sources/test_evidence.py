@@ -36,11 +36,14 @@ def test_table_claims_supported_and_contradicted_with_the_holding_cell(cached_pa
     assert got["right-ablation"].verdict == EvidenceVerdict.SUPPORTED
     contra = got["neighbour"]
     assert contra.verdict == EvidenceVerdict.CONTRADICTED
-    assert "neighbouring column" in contra.note and "COCO-DR Base / -COCO] = 0.763" in contra.note
-    assert [e.text.split(" = ")[0] for e in contra.evidence[:2]] == [
-        "[TREC-COVID] × [COCO-DR Base / -iDRO]",
-        "[TREC-COVID] × [COCO-DR Base / -COCO]",
+    assert "neighbouring column" in contra.note and "column COCO-DR Base / -COCO = 0.763" in contra.note
+    assert [e.text for e in contra.evidence[:2]] == [
+        "p. 2, Table 2, row TREC-COVID, column COCO-DR Base / -iDRO: 0.771",
+        "p. 2, Table 2, row TREC-COVID, column COCO-DR Base / -COCO: 0.763",
     ]
+    # The shared record: the deciding cell's address, and the other conditions of the same model and dataset.
+    assert contra.cell.address == "p. 2, Table 2, row TREC-COVID, column COCO-DR Base / -iDRO"
+    assert {n.column for n in contra.neighbours} == {"COCO-DR Base / Full", "COCO-DR Base / -COCO"}
     assert got["absent"].verdict == EvidenceVerdict.NOT_FOUND
     assert got["right"].source == "2210.15212v2"
     # Every result is on disk for `claimcheck verify` to show beside the replication verdict.
