@@ -1,9 +1,13 @@
 """Fold parsed reports into a registry: deduplicate mentions into claims, keep what hands and later stages added.
 
-Ingest owns a claim's `text`, `truncated`, `kind`, `sources`, `quantity` and `mentions`; everything else
-(`replication`, `tolerance`, `implementation_tests`, `notes`, `completed_text`) belongs to people and later
-stages and survives re-ingest. Claims added by hand (no mentions) survive too. Re-ingesting a report replaces
-its mentions.
+Mentions keep each report's own characters; everything else reads their normalised form (`normalise.inline`:
+one spelling for dashes, quotes and spaces), so a report with typographic punctuation gives the same claims,
+ids and quantities as its plain copy. A claim's `text` is its canonical mention's normalised text.
+
+Ingest owns a claim's `text`, `truncated`, `kind`, `sources`, `quantity`, `quantity_note` and `mentions`;
+everything else (`replication`, `tolerance`, `implementation_tests`, `notes`, `completed_text`) belongs to
+people and later stages and survives re-ingest. Claims added by hand (no mentions) survive too. Re-ingesting a
+report replaces its mentions.
 """
 
 from __future__ import annotations
@@ -13,10 +17,11 @@ from dataclasses import dataclass, field
 from claimcheck.ingest.dedup import Deduplicator, features, same_statement
 from claimcheck.ingest.ids import claim_id, unique_ids
 from claimcheck.ingest.kinds import KIND_ORDER, claim_kind
+from claimcheck.ingest.normalise import inline
 from claimcheck.ingest.papers import find_paper, source_for
 from claimcheck.ingest.parsed import ParsedReport, is_truncated
-from claimcheck.ingest.quantities import extract_quantity, has_measurement
-from claimcheck.models import Claim, ClaimRegistry, Mention, Quantity, Report, SourceRef
+from claimcheck.ingest.quantities import Reading, has_measurement, read_quantity
+from claimcheck.models import Claim, ClaimRegistry, Mention, Report, SourceRef
 
 HAND_FIELDS = ("replication", "tolerance", "implementation_tests", "notes", "completed_text")
 
@@ -66,13 +71,13 @@ def _context(report: Report, warnings: list[str]) -> _Context:
 
 
 def _key(m: Mention) -> tuple[str, str]:
-    return m.report, " ".join(m.text.split())
+    return m.report, inline(m.text)
 
 
 def _canonical(mentions: list[Mention]) -> Mention:
     """The longest complete text; a cut one only when no report gives the whole sentence."""
-    complete = [m for m in mentions if not is_truncated(m.text)]
-    return max(complete or mentions, key=lambda m: len(m.text))
+    complete = [m for m in mentions if not is_truncated(inline(m.text))]
+    return max(complete or mentions, key=lambda m: len(inline(m.text)))
 
 
 def _sources(mentions: list[Mention], contexts: dict[str, _Context]) -> list[SourceRef]:
@@ -84,12 +89,15 @@ def _sources(mentions: list[Mention], contexts: dict[str, _Context]) -> list[Sou
     return list(out.values())
 
 
-def _quantity(mentions: list[Mention], canonical: Mention, contexts: dict[str, _Context]) -> Quantity | None:
+def _reading(mentions: list[Mention], canonical: Mention, contexts: dict[str, _Context]) -> Reading:
+    """The first mention's quantity that reads; else the canonical text's note (why it has none)."""
+    first = None
     for m in [canonical, *mentions]:
-        q = extract_quantity(m.text, contexts[m.report].method_name)
-        if q is not None:
-            return q
-    return None
+        reading = read_quantity(m.text, contexts[m.report].method_name)
+        if reading.quantity is not None:
+            return reading
+        first = first or reading
+    return first or Reading(None)
 
 
 def ingest_reports(registry: ClaimRegistry, parsed: list[ParsedReport]) -> tuple[ClaimRegistry, IngestSummary]:
@@ -101,6 +109,7 @@ def ingest_reports(registry: ClaimRegistry, parsed: list[ParsedReport]) -> tuple
     summary.reports = len(incoming)
     summary.rows = sum(p.rows for p in incoming.values())
     summary.table_rows = sum(p.rows for p in incoming.values() if p.report.kind == "synthesis")
+    summary.warnings += [w for p in incoming.values() for w in p.warnings]
 
     reports = [incoming[r.id].report if r.id in incoming else r for r in registry.reports]
     known = {r.id for r in registry.reports}
@@ -117,8 +126,8 @@ def ingest_reports(registry: ClaimRegistry, parsed: list[ParsedReport]) -> tuple
         new_keys.update(_key(m) for m in p.mentions)
     dedup = Deduplicator()
     for m in mentions:
-        name = contexts[m.report].method_name
-        dedup.add(features(m.text, is_truncated(m.text), name), extract_quantity(m.text, name), m.report)
+        name, text = contexts[m.report].method_name, inline(m.text)
+        dedup.add(features(text, is_truncated(text), name), read_quantity(text, name).quantity, m.report)
     groups = [[mentions[i] for i in cluster.members] for cluster in dedup.clusters]
 
     old_by_key = {_key(m): c.id for c in registry.claims for m in c.mentions}
@@ -126,14 +135,15 @@ def ingest_reports(registry: ClaimRegistry, parsed: list[ParsedReport]) -> tuple
     handmade = [c for c in registry.claims if not c.mentions]
     taken: set[str] = set()
     updated: dict[str, Claim] = {}
-    fresh: list[tuple[list[Mention], Mention, Quantity | None]] = []
+    fresh: list[tuple[list[Mention], Mention, Reading]] = []
     for group in groups:
         canonical = _canonical(group)
-        quantity = _quantity(group, canonical, contexts)
+        reading = _reading(group, canonical, contexts)
+        quantity = reading.quantity
         match = next((old_by_key[_key(m)] for m in group if old_by_key.get(_key(m)) not in (None, *taken)), None)
         if match is None:  # a claim somebody wrote by hand before any report mentioned it
-            name = contexts[canonical.report].method_name
-            feats = features(canonical.text, is_truncated(canonical.text), name)
+            name, text = contexts[canonical.report].method_name, inline(canonical.text)
+            feats = features(text, is_truncated(text), name)
             match = next(
                 (
                     c.id
@@ -144,10 +154,10 @@ def ingest_reports(registry: ClaimRegistry, parsed: list[ParsedReport]) -> tuple
                 None,
             )
         if match is None:
-            fresh.append((group, canonical, quantity))
+            fresh.append((group, canonical, reading))
             continue
         taken.add(match)
-        updated[match] = _claim(old[match], group, canonical, quantity, contexts)
+        updated[match] = _claim(old[match], group, canonical, reading, contexts)
         _count(summary, updated[match], group, new_keys, table_keys)
 
     claims: list[Claim] = []
@@ -159,9 +169,9 @@ def ingest_reports(registry: ClaimRegistry, parsed: list[ParsedReport]) -> tuple
         elif any(getattr(c, f) for f in HAND_FIELDS):
             claims.append(c.model_copy(update={"mentions": []}))
             summary.warnings.append(f"claim {c.id}: no report mentions it any more; kept for its hand-added fields")
-    bases = [(claim_id(canonical.text, quantity), canonical.text) for _, canonical, quantity in fresh]
-    for new_id, (group, canonical, quantity) in zip(unique_ids(bases, {c.id for c in claims}), fresh, strict=True):
-        claim = _claim(Claim(id=new_id, text=canonical.text), group, canonical, quantity, contexts)
+    bases = [(claim_id(inline(c.text), r.quantity), inline(c.text)) for _, c, r in fresh]
+    for new_id, (group, canonical, reading) in zip(unique_ids(bases, {c.id for c in claims}), fresh, strict=True):
+        claim = _claim(Claim(id=new_id, text=inline(canonical.text)), group, canonical, reading, contexts)
         claims.append(claim)
         summary.new += 1
         _count(summary, claim, group, new_keys, table_keys)
@@ -169,19 +179,24 @@ def ingest_reports(registry: ClaimRegistry, parsed: list[ParsedReport]) -> tuple
 
 
 def _claim(
-    base: Claim, group: list[Mention], canonical: Mention, quantity: Quantity | None, contexts: dict[str, _Context]
+    base: Claim, group: list[Mention], canonical: Mention, reading: Reading, contexts: dict[str, _Context]
 ) -> Claim:
     names = [n for m in group for n in contexts[m.report].method_names]
+    quantity = reading.quantity or base.quantity
     # merged wordings may differ in how specific they are ("Experiments were performed on …" / "OPTICAL was
     # evaluated on …"): the claim is of the most specific kind any of them shows
-    kinds = {claim_kind(text, quantity, names) for text in dict.fromkeys(m.text for m in [canonical, *group])}
+    texts = dict.fromkeys(inline(m.text) for m in [canonical, *group])
+    kinds = {claim_kind(text, quantity, names) for text in texts}
+    text = inline(canonical.text)
     return base.model_copy(
         update={
-            "text": canonical.text,
-            "truncated": is_truncated(canonical.text),
+            "text": text,
+            "truncated": is_truncated(text),
             "kind": min(kinds, key=KIND_ORDER.index),
             "sources": _sources(group, contexts) or base.sources,
-            "quantity": quantity or base.quantity,
+            "quantity": quantity,
+            # a note on the reading that gave the quantity, or on why there is none (a hand-set one has none)
+            "quantity_note": reading.note if reading.quantity is not None or quantity is None else None,
             "mentions": group,
         }
     )
@@ -199,6 +214,6 @@ def _count(
     summary.distinct += 1
     summary.distinct_from_tables += any(_key(m) in table_keys for m in group)
     summary.truncated += claim.truncated
-    if has_measurement(claim.text):
+    if claim.quantity is not None or has_measurement(claim.text):
         summary.numeric += 1
         summary.with_quantity += claim.quantity is not None
