@@ -35,7 +35,9 @@ def parse_text(text: str, file: str, name: str | None = None) -> ParsedReport:
         where = ".".join(str(p) for p in first["loc"])
         raise IngestError(file, f"invalid {where}: {first['msg']}") from None
     raise IngestError(
-        file, "unknown layout: neither a synthesis report (no 'Extracted Claims' table) nor an arXiv abstract page"
+        file,
+        "unknown layout: neither a synthesis report (no 'Extracted Claims' table) nor an arXiv abstract page",
+        foreign=True,
     )
 
 

@@ -155,7 +155,7 @@ def _read(text: str, name: str | None = None) -> dict:
                 "metric": "nDCG@10",
                 "dataset": "BEIR",
             },
-        ),  # fmt: skip
+        ),
         ("iDRO adds 2.3 pp of nDCG@10 over the model without it.", {"kind": "absolute-change", "value": 2.3}),
         (
             "COCO-DR is 2.3 points higher than BM25 on BEIR in nDCG@10.",
@@ -175,7 +175,7 @@ def _read(text: str, name: str | None = None) -> dict:
                 "dataset": "BioASQ",
                 "unit": "percent",
             },
-        ),  # fmt: skip
+        ),
         (
             "OPTICAL achieves a relative improvement of 13.7% in MAP over NMT on low-resource languages.",
             {
@@ -185,7 +185,7 @@ def _read(text: str, name: str | None = None) -> dict:
                 "baseline": "NMT",
                 "setting": "low-resource languages",
             },
-        ),  # fmt: skip
+        ),
         (  # "outperforms X by Y on D"
             "COCO-DR outperforms BM25 by 3.2 points on BEIR.",
             {"kind": "absolute-change", "value": 3.2, "baseline": "BM25", "dataset": "BEIR", "subject": "COCO-DR"},

@@ -94,7 +94,8 @@ def test_title_with_or_without_hash() -> None:
         (b"  \n\n \t\n", "empty"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
         (b"<!DOCTYPE html><html><body>hi</body></html>", "HTML"),
-        (b"\xff\xfe\xfa not utf-8", "UTF-8"),
+        (b"\xfa\xfb not utf-8", "UTF-8"),  # (\xff\xfe would be a UTF-16 byte-order mark)
+        (b"\xff\xfe\x00\xd8 x", "not valid UTF-16"),  # a mark, then a lone surrogate
         (b"Just some notes\n\nwith no structure at all.\n", "unknown layout"),
     ],
 )
@@ -105,6 +106,24 @@ def test_foreign_input_is_one_clear_error(content: bytes, problem: str) -> None:
     assert message.startswith("bad.txt")
     assert problem in message
     assert "\n" not in message
+
+
+@pytest.mark.parametrize(
+    "encode",
+    [
+        lambda t: t.encode("utf-16"),  # with its byte-order mark, as Windows editors save "Unicode"
+        lambda t: t.encode("utf-16-le"),  # no mark
+        lambda t: t.encode("utf-16-be"),
+        lambda t: t.encode("utf-8-sig"),
+        lambda t: t.encode("utf-32"),
+    ],
+    ids=["utf-16", "utf-16-le", "utf-16-be", "utf-8-bom", "utf-32"],
+)
+def test_utf16_and_byte_order_marks_decode(encode) -> None:
+    text = rf.synthesis_report()
+    parsed = parse_bytes(encode(text.replace("\n", "\r\n")), "r.txt")
+    assert parsed.report == parse_text(text, "r.txt").report
+    assert [m.text for m in parsed.mentions] == [r[0] for r in rf.COCO_ROWS]
 
 
 def test_missing_claims_table_names_the_line() -> None:
