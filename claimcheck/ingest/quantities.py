@@ -59,7 +59,7 @@ _VERB = (
     r"|records|recorded|shows|showed|gives|gave|brings|brought|delivers|delivered|is|was|are|were|performs"
     r"|performed)"
 )
-_SUBJECT_VERB = re.compile(rf"^(?P<subj>.+?)\s+{_VERB}\b")
+_SUBJECT_VERB = re.compile(rf"^(?P<subj>.+?) {_VERB}\b")  # texts are `inline`: single spaces
 _CHANGE_VERB = re.compile(
     r"\b(?P<v>improv(?:es|ed|ing|e)|increas(?:es|ed|ing|e)|boost(?:s|ed|ing)?|rais(?:es|ed|ing|e)|lift(?:s|ed|ing)?"
     r"|outperform(?:s|ed|ing)?|beat(?:s|ing)?|surpass(?:es|ed|ing)?|exceed(?:s|ed|ing)?|ris(?:es|ing|e)|rose"
@@ -92,7 +92,7 @@ _BASELINE_PREFIX = re.compile(
     r"^(?:(?:a|an|the)\s+)?(?:(?:method|approach|baseline|system|pipeline)s?\s+(?:based\s+on|using)\s+)?(?:(?:a|an|the)\s+)?",
     re.I,
 )
-_BASELINE_SUFFIX = re.compile(r"\s*[-\s](?:based\s+)?(?:method|approach|baseline|system|pipeline)s?$", re.I)
+_BASELINE_SUFFIX = re.compile(r"[- ](?:based )?(?:method|approach|baseline|system|pipeline)s?$", re.I)
 _RESOURCE = re.compile(r"^(low|medium|mid|high)-resource(?:\s+\w*)?$", re.I)
 _CLAUSE_END = re.compile(r"[.;,]\s|[.;]$|\s\(")
 
@@ -236,7 +236,7 @@ def _setting(phrase: str | None) -> str | None:
 _METRIC_PHRASE = re.compile(
     rf"\s?\b(?:in terms of |in |on |of )?(?:{_METRIC_TOKEN}|{_METRIC_PROSE})(?![\w@])(?: scores?)?"
 )
-_PLACE = re.compile(r"\s+(?:on|for|in)\s+")
+_PLACE = re.compile(r" (?:on|for|in) ")
 
 
 def _baseline_and_setting(rest: str | None) -> tuple[str | None, str | None]:

@@ -86,7 +86,7 @@ def _section(lines: list[str], name: str) -> str | None:
     return None
 
 
-_DATE_SHAPE = re.compile(r"\w+ \d{1,2}, \d{4}|\d{1,2} \w+ \d{4}|\d{4}-\d{2}-\d{2}")
+_DATE_SHAPE = re.compile(r"\b[A-Za-z]+ \d{1,2}, \d{4}|\b\d{1,2} [A-Za-z]+ \d{4}|\b\d{4}-\d{2}-\d{2}")
 
 
 def _date(lines: list[str]) -> date | None:

@@ -62,8 +62,8 @@ _SUFFIX = re.compile(r"(?i)(?:'s|-(?:based|style|like|only|driven|augmented|spec
 # A capitalised name before one of these words is a benchmark or dataset even when none of its words is an
 # acronym ("the Aurora Legal benchmark").
 _NAMED_AS = re.compile(
-    r"\b(?P<n>[A-Z][\w-]*(?: [A-Z][\w-]*){0,2}) (?:benchmark|dataset|data set|corpus|collection|test collection"
-    r"|test set|track|challenge|leaderboard|suite)s?\b"
+    r"(?<![\w-])(?P<n>[A-Z][\w-]{0,40}(?: [A-Z][\w-]{0,40}){0,2}) (?:benchmark|dataset|data set|corpus|collection"
+    r"|test collection|test set|track|challenge|leaderboard|suite)s?\b"
 )
 # Question words and articles that start a sentence before a name ("Does BEIR benchmark …" names BEIR).
 _LEADING_WORDS = re.compile(
