@@ -73,6 +73,9 @@ _RESULT = re.compile(
 _ABBREVIATIONS = ("e.g.", "i.e.", "et al.", "etc.", "cf.", "vs.", "Fig.", "Eq.", "approx.")
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'])")
 _DATE_FORMATS = ("%d %b %Y", "%d %B %Y")
+# arXiv caps abstracts at 1,920 characters; far beyond that the "abstract" is a page read wrongly, and its
+# sentences would become claims.
+MAX_ABSTRACT_CHARS = 10_000
 
 
 @dataclass
@@ -147,7 +150,7 @@ def _fields(lines: list[str]) -> dict[str, _Field]:
     i = 0
     while i < len(lines):
         line, after = lines[i], i + 1
-        matches = list(_LABEL.finditer(line))
+        matches = list(_LABEL.finditer(line)) if ":" in line else []
         for k, match in enumerate(matches):
             name = _LABEL_NAMES[match["label"]]
             last = name == "abstract" or k + 1 == len(matches)
@@ -266,6 +269,9 @@ def read_arxiv_page(text: str, file: str) -> ArxivPage | None:
         raise IngestError(file, "arXiv page: empty 'Title:' field", fields["title"].line + 1)
     if not abstract.value:
         raise IngestError(file, "arXiv page: empty 'Abstract:' field", abstract.line + 1)
+    if len(abstract.value) > MAX_ABSTRACT_CHARS:
+        problem = f"arXiv page: the abstract runs to {len(abstract.value)} characters (arXiv allows 1,920)"
+        raise IngestError(file, problem, abstract.line + 1)
     arxiv_id, named_versions = _page_id(text, fields["cite_as"].value if "cite_as" in fields else None)
     listed, dates = _history(lines)
     this_version = []
@@ -293,22 +299,16 @@ def read_arxiv_page(text: str, file: str) -> ArxivPage | None:
     )
 
 
-def looks_like_arxiv_page(text: str) -> bool:
+def is_abstract_page(page: ArxivPage, text: str) -> bool:
     """Title and abstract fields, and something only an abstract page has: an author list, subjects, an arXiv id."""
-    try:
-        page = read_arxiv_page(text, "")
-    except IngestError:
-        return True  # an abstract page with an empty field: parse it, so the error says which
-    if page is None:
-        return False
     return bool(page.ref or page.authors or page.subjects or "arxiv" in text.lower())
 
 
-def parse_arxiv_page(text: str, file: str, name: str, report_id: str, raw: str | None = None) -> ParsedReport:
-    """`text` normalised, `raw` as read (default: `text`): mentions keep the page's own characters."""
-    page = read_arxiv_page(text, file)
-    if page is None:
-        raise IngestError(file, "arXiv page: no 'Title:' and 'Abstract:' fields")
+def parse_arxiv_page(
+    page: ArxivPage, text: str, file: str, name: str, report_id: str, raw: str | None = None
+) -> ParsedReport:
+    """The report and its result sentences from `page` (read from the normalised `text`); `raw` is the page as
+    read (default: `text`): mentions keep the page's own characters."""
     first, stop = page.abstract_lines
     raw_abstract = "\n".join((raw if raw is not None else text).split("\n")[first - 1 : stop - 1])
     report = Report(

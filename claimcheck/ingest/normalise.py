@@ -41,7 +41,7 @@ def normalise(text: str) -> str:
     """The text with one spelling for dashes, quotes, spaces and minus signs; lines stay where they were."""
     if text.isascii():
         return text
-    return "\n".join(_chars(line) for line in text.split("\n"))
+    return "\n".join(line if line.isascii() else _chars(line) for line in text.split("\n"))
 
 
 @lru_cache(maxsize=1 << 16)
@@ -65,7 +65,7 @@ def verbatim(raw: str, piece: str) -> str:
     """The span of `raw` whose normalised form is `piece` (both compared whitespace-collapsed), with its runs
     of ASCII whitespace collapsed; `piece` itself when no such span is found (the two then differ only in
     characters no reader can tell apart)."""
-    if raw.isascii() or not piece:
+    if raw.isascii() or not piece or _chars(raw) == raw:  # nothing to map back (✓ and × are kept as they are)
         return piece
     chars: list[tuple[str, int, int]] = []
     for text, start, end in _pieces(raw):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from claimcheck.ingest.arxiv_page import looks_like_arxiv_page, parse_arxiv_page
+from claimcheck.ingest.arxiv_page import is_abstract_page, parse_arxiv_page, read_arxiv_page
 from claimcheck.ingest.errors import IngestError
 from claimcheck.ingest.ids import report_id
 from claimcheck.ingest.normalise import normalise
@@ -28,8 +28,9 @@ def parse_text(text: str, file: str, name: str | None = None) -> ParsedReport:
     try:
         if has_claims_section(norm):
             return parse_synthesis(norm, file, name, rid, raw=text)
-        if looks_like_arxiv_page(norm):
-            return parse_arxiv_page(norm, file, name, rid, raw=text)
+        page = read_arxiv_page(norm, file)
+        if page is not None and is_abstract_page(page, norm):
+            return parse_arxiv_page(page, norm, file, name, rid, raw=text)
     except ValidationError as exc:  # a field the parsers read is out of range for the model
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])

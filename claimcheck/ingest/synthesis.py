@@ -185,7 +185,7 @@ def _claims_table(lines: list[str], raw_lines: list[str], start: int, file: str,
             Mention(
                 report=report_id,
                 line=j + 1,
-                text=verbatim(raw_lines[j], text),
+                text=text if raw_lines[j] == row else verbatim(raw_lines[j], text),
                 tick=_tick(tick, file, j + 1),
                 confidence=_confidence(conf, file, j + 1),
             )
