@@ -48,7 +48,7 @@ _NUM = r"(?:\d+(?:\.\d+)?|\.\d+)"
 # A number standing alone — not in a word, a cutoff, a version, an id or a fraction ("Flickr30k", "@10", "v1.5",
 # "top-10", "5.2/10") — with a minus sign only where a sign can stand (after a space or a bracket).
 _NUMBER = re.compile(rf"(?:(?<![^\s(])(?P<neg>-)|(?<![\w.@/-]))(?<![A-Za-z]-)(?P<n>{_NUM})(?![\w@/]|\.\d)")
-_UNIT = re.compile(r" ?(?P<u>%|percent\b|percentage points?\b|points?\b|pp\b|p\.p\.)")
+_UNIT = re.compile(r"[ -]?(?P<u>%|percent\b|percentage points?\b|points?\b|pp\b|p\.p\.)")  # "2.3-point gain"
 _DEVIATION = re.compile(rf" ?\(? ?(?:±|\+/-|\+-) ?(?P<d>{_NUM})\)?")
 _SECOND = re.compile(rf" ?(?P<sep>-|to|and) ?(?P<n>{_NUM})(?![\w@/]|\.\d)")
 _LEAD = re.compile(r"\b(?P<w>from|between)\s$", re.I)
@@ -85,6 +85,10 @@ _BY = re.compile(r"\bby\s$", re.I)
 _BASELINE_CUE = re.compile(r"\b(?:over|upon|compared (?:to|with)|relative to|against|than|versus|vs\.?)\s", re.I)
 _DATASET = re.compile(r"\bon (?:the )?(?P<ds>[A-Z0-9][\w\-]*(?:\.\d+)?(?: [A-Z0-9][\w\-]*(?:\.\d+)?)*)(?=[\s.,;:)]|$)")
 _CONDITION = re.compile(r"\b(?P<word>without|w/o|with|minus)\s+(?P<what>.+)$", re.IGNORECASE)
+_ARTICLE = re.compile(r"^(?:(?:the|our|of|for) )+", re.I)
+_ADVERB = re.compile(r"[a-z]+ly")
+_ROLE = re.compile(r" (?:model|variant|system|retriever)$", re.I)
+_LEADING_CONDITION = re.compile(r"^(?P<word>with|without|w/o) (?P<what>[^,]{1,60}), ", re.I)
 _PREPOSITION = re.compile(r"(?:on|in|for|across|over|at|with|among)\b", re.I)
 _LEADING_PLACE = re.compile(r"^(?:on|in|for|across|over|at|among)\b[^,]{0,80},\s?", re.I)
 _SELF = re.compile(r"^(?:the\s+)?(?:proposed|our|presented|new)\s+(?:method|approach|model|framework)$", re.I)
@@ -204,10 +208,12 @@ def _subject(phrase: str, method_name: str | None) -> str | None:
         return None  # "On 18 BEIR datasets COCO-DR achieves …": where the place ends is not read
     if _SELF.match(phrase):
         return method_name or phrase
-    phrase = re.sub(r"^(?:the|our)\s+", "", phrase, flags=re.I)
-    phrase = re.sub(r"(?:\s+[a-z]+ly)+$", "", phrase)  # "OPTICAL significantly (outperforms)"
-    phrase = re.sub(r"\s+(?:model|variant|system|retriever)$", "", phrase, flags=re.I).strip()
-    return phrase or None
+    phrase = _ARTICLE.sub("", phrase.split("'s ", 1)[0])  # "COCO-DR Base's nDCG@10 …", "The nDCG@10 of X …"
+    phrase = _PLACE.split(phrase)[0]  # "X on TREC-COVID is …"
+    words = phrase.split()
+    while words and _ADVERB.fullmatch(words[-1]):  # "OPTICAL significantly (outperforms)"
+        words.pop()
+    return _ROLE.sub("", " ".join(words)).strip() or None
 
 
 def _condition(found: re.Match[str]) -> str:
@@ -216,6 +222,10 @@ def _condition(found: re.Match[str]) -> str:
 
 
 def _subject_and_condition(phrase: str, method_name: str | None) -> tuple[str | None, str | None]:
+    """ "COCO-DR Base model without iDRO", "With iDRO, COCO-DR Base" → the subject and its condition."""
+    cond = _LEADING_CONDITION.match(phrase)
+    if cond:
+        return _subject(phrase[cond.end() :], method_name), _condition(cond)
     cond = _CONDITION.search(phrase)
     if not cond:
         return _subject(phrase, method_name), None

@@ -202,6 +202,16 @@ def _read(text: str, name: str | None = None) -> dict:
         ),
         ("COCO-DR improves nDCG@10 by 5.0% (from 46.1% to 48.4%) on BEIR.", {"kind": "relative-change", "value": 5.0}),
         ("On BEIR, COCO-DR Base achieves an nDCG@10 of 0.462.", {"subject": "COCO-DR Base", "dataset": "BEIR"}),
+        ("COCO-DR Base's nDCG@10 on TREC-COVID is 0.789.", {"subject": "COCO-DR Base", "dataset": "TREC-COVID"}),
+        ("The nDCG@10 of COCO-DR Base on TREC-COVID is 0.789.", {"subject": "COCO-DR Base", "value": 0.789}),
+        (
+            "With iDRO, COCO-DR Base reaches 0.789 nDCG@10 on TREC-COVID.",
+            {"subject": "COCO-DR Base", "condition": "with iDRO"},
+        ),
+        (
+            "COCO-DR yields a 2.3-point gain in nDCG@10 over BM25 on BEIR.",
+            {"kind": "absolute-change", "value": 2.3, "baseline": "BM25"},
+        ),
     ],
 )
 def test_every_common_form(text: str, expected: dict) -> None:

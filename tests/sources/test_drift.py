@@ -1,60 +1,18 @@
 """Topic drift judged from the paper's own text, on reports written here about the seeds' three papers.
 
-The papers' texts below are our own summaries (an "abstract" and a "full text" of a few sentences each), written
-for these tests; they are not the papers' words. Each paper gets questions that drift from it without any
-modality cue (benchmarks it never uses, one released after it, a language setting it does not have) and
-questions that match it. Drift must be flagged; a matching question must never be (undecided is allowed when
-only the abstract is cached and the question names something the abstract does not).
+The papers' texts (tests/support/drift_papers.py) are our own summaries (an "abstract" and a "full text" of a
+few sentences each), written for these tests; they are not the papers' words. Each paper gets questions that
+drift from it without any modality cue (benchmarks it never uses, one released after it, a language setting it
+does not have) and questions that match it. Drift must be flagged; a matching question must never be
+(undecided is allowed when only the abstract is cached and the question names something the abstract does not).
 """
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
+from drift_papers import COCO_DR, GCL, OPTICAL, with_full_text
 
 from claimcheck.sources.drift import PaperText, question_names, topic_drift
-
-COCO_DR = PaperText(
-    title="COCO-DR: Combating Distribution Shifts in Zero-Shot Dense Retrieval with Contrastive and "
-    "Distributionally Robust Learning",
-    abstract="We present COCO-DR, a zero-shot dense retrieval method that combats the distribution shifts between "
-    "source training tasks and target scenarios. COCO continues contrastive pretraining of the language model on "
-    "the target corpora, and implicit distributionally robust optimization (iDRO) reweights query clusters during "
-    "fine-tuning on MS MARCO. COCO-DR achieves superior average nDCG@10 on BEIR, the zero-shot retrieval benchmark.",
-    published=date(2022, 10, 27),
-    method_names=("COCO-DR", "COCO", "iDRO"),
-)
-COCO_DR_FULL = "Dense retrieval with BERT encoders generalises poorly to new domains. We fine-tune on MS MARCO " \
-    "passage ranking and evaluate zero-shot on the 18 BEIR datasets, including TREC-COVID, BioASQ, NFCorpus, " \
-    "SciFact and FiQA. Baselines are BM25, DPR, ANCE, Contriever, GTR and GPT-3 embeddings. COCO-DR Base reaches " \
-    "0.462 nDCG@10 averaged over BEIR."  # fmt: skip
-OPTICAL = PaperText(
-    title="Improving Cross-lingual Information Retrieval on Low-Resource Languages via Optimal Transport Distillation",
-    abstract="Multilingual pre-trained language models show a gap between high- and low-resource languages, and "
-    "cross-lingual retrieval models built on them inherit it. Unlike English retrieval, where large collections "
-    "such as MS MARCO exist, cross-lingual retrieval data for low-resource languages is scarce. We propose OPTICAL, "
-    "which casts cross-lingual token alignment as an optimal transport problem and distills a well-trained "
-    "monolingual retrieval model using only bitext. OPTICAL significantly outperforms strong baselines on "
-    "low-resource languages, including neural machine translation.",
-    published=date(2023, 1, 30),
-    method_names=("OPTICAL", "CAL"),
-)
-OPTICAL_FULL = "We evaluate on seven language pairs built from the WikiCLIR and mMARCO collections, four of them " \
-    "low-resource. Mean average precision (MAP) is reported. Baselines are mBERT and XLM-R fine-tuned on English " \
-    "data and a translate-then-retrieve pipeline with an NMT system."  # fmt: skip
-GCL = PaperText(
-    title="Generalized Contrastive Learning for Universal Multimodal Retrieval",
-    abstract="Cross-modal retrieval models such as CLIP degrade when keys fuse image and text. We propose "
-    "Generalized Contrastive Learning (GCL), a loss that contrasts all modalities within a mini-batch using "
-    "existing image-caption pairs, and show consistent gains for VISTA, CLIP and TinyCLIP on the M-BEIR, MMEB and "
-    "CoVR benchmarks.",
-    published=date(2025, 9, 30),
-    method_names=("GCL",),
-)
-GCL_FULL = "Training uses LCS-558K image-caption pairs. M-BEIR covers WebQA, OVEN, InfoSeek, CIRR, FashionIQ, " \
-    "MSCOCO, Fashion200K, VisualNews, NIGHTS and EDIS; we report Recall@5."  # fmt: skip
-FULL = {id(COCO_DR): COCO_DR_FULL, id(OPTICAL): OPTICAL_FULL, id(GCL): GCL_FULL}
 
 # (paper, question, needs the full text to be flagged)
 DRIFTING = [
@@ -90,13 +48,9 @@ MATCHING = [
 ]
 
 
-def _with_full_text(paper: PaperText) -> PaperText:
-    return PaperText(**{**paper.__dict__, "full_text": FULL[id(paper)], "pages": 9})
-
-
 @pytest.mark.parametrize(("paper", "question", "needs_full_text"), DRIFTING, ids=[q for _, q, _ in DRIFTING])
 def test_text_only_drift_is_flagged(paper: PaperText, question: str, needs_full_text: bool) -> None:
-    with_text = topic_drift(question, _with_full_text(paper))
+    with_text = topic_drift(question, with_full_text(paper))
     assert with_text.ok is False, with_text.detail
     assert "looked for" in with_text.detail or "images" in with_text.detail
     abstract_only = topic_drift(question, paper)
@@ -105,7 +59,7 @@ def test_text_only_drift_is_flagged(paper: PaperText, question: str, needs_full_
 
 @pytest.mark.parametrize(("paper", "question"), MATCHING, ids=[q for _, q in MATCHING])
 def test_matching_questions_are_never_flagged(paper: PaperText, question: str) -> None:
-    assert topic_drift(question, _with_full_text(paper)).ok is True
+    assert topic_drift(question, with_full_text(paper)).ok is True
     assert topic_drift(question, paper).ok is not False
 
 
@@ -113,7 +67,7 @@ def test_the_flag_names_the_words_looked_for_and_where() -> None:
     drift = topic_drift("Does OPTICAL improve multilingual FAQ retrieval on WebFAQ?", OPTICAL)
     assert "WebFAQ was released in 2025, after the paper (2023)" in drift.detail
     assert "looked for WebFAQ in the paper's title and abstract" in drift.detail
-    unknown = topic_drift("Does OPTICAL help on the Aurora Legal benchmark?", _with_full_text(OPTICAL))
+    unknown = topic_drift("Does OPTICAL help on the Aurora Legal benchmark?", with_full_text(OPTICAL))
     assert "Aurora Legal is not mentioned in the paper" in unknown.detail
     assert "looked for Aurora Legal in the paper's title, abstract and full text (9 pages)" in unknown.detail
 
