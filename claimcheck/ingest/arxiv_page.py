@@ -17,8 +17,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
+from claimcheck.ingest.dates import read_date
 from claimcheck.ingest.errors import IngestError
 from claimcheck.ingest.normalise import verbatim
 from claimcheck.ingest.parsed import ParsedReport
@@ -177,12 +178,7 @@ def _record_abstract(lines: list[str], after: int) -> _Field | None:
 
 
 def _date(text: str) -> date | None:
-    for fmt in _DATE_FORMATS:
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    return None
+    return read_date(text, _DATE_FORMATS)
 
 
 def _page_id(text: str, cite_as: str | None) -> tuple[str | None, list[int]]:

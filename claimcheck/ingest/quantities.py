@@ -86,7 +86,7 @@ _BASELINE_CUE = re.compile(r"\b(?:over|upon|compared (?:to|with)|relative to|aga
 _DATASET = re.compile(r"\bon (?:the )?(?P<ds>[A-Z0-9][\w\-]*(?:\.\d+)?(?: [A-Z0-9][\w\-]*(?:\.\d+)?)*)(?=[\s.,;:)]|$)")
 _CONDITION = re.compile(r"\b(?P<word>without|w/o|with|minus)\s+(?P<what>.+)$", re.IGNORECASE)
 _ARTICLE = re.compile(r"^(?:(?:the|our|of|for) )+", re.I)
-_ADVERB = re.compile(r"[a-z]+ly")
+_ADVERB = re.compile(r"\b[a-z]+ly\b")
 _ROLE = re.compile(r" (?:model|variant|system|retriever)$", re.I)
 _LEADING_CONDITION = re.compile(r"^(?P<word>with|without|w/o) (?P<what>[^,]{1,60}), ", re.I)
 _PREPOSITION = re.compile(r"(?:on|in|for|across|over|at|with|among)\b", re.I)

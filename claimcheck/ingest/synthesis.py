@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import date, datetime
+from datetime import date
 
+from claimcheck.ingest.dates import read_date
 from claimcheck.ingest.errors import IngestError
 from claimcheck.ingest.normalise import verbatim
 from claimcheck.ingest.parsed import ParsedReport
@@ -92,13 +93,9 @@ _DATE_SHAPE = re.compile(r"\b[A-Za-z]+ \d{1,2}, \d{4}|\b\d{1,2} [A-Za-z]+ \d{4}|
 def _date(lines: list[str]) -> date | None:
     for line in lines:
         candidate = " ".join(line.split())
-        if not _DATE_SHAPE.fullmatch(candidate):
-            continue
-        for fmt in _DATE_FORMATS:
-            try:
-                return datetime.strptime(candidate, fmt).date()
-            except ValueError:
-                continue
+        found = read_date(candidate, _DATE_FORMATS) if _DATE_SHAPE.fullmatch(candidate) else None
+        if found is not None:
+            return found
     return None
 
 

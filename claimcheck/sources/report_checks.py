@@ -42,25 +42,32 @@ def _drift_check(report: Report, paper: PaperText | None) -> ReportCheck:
     if paper is None:
         return ReportCheck(name="topic-drift", ok=None, detail="no examined paper to compare the question with")
     check = topic_drift(report.research_question, paper)
+    if paper.notes:
+        check.detail += f" ({'; '.join(paper.notes)})"
     if not paper.abstract and not paper.full_text:
         check.detail += " (judged from the title only: neither the paper's metadata nor its PDF is cached)"
     return check
 
 
-def _reference_text(ref: SourceRef) -> tuple[str, str] | None:
-    """(title, text) of a cached reference: its metadata's title and abstract, else its PDF's first page."""
+def _pdf_pages(ref: SourceRef) -> tuple[list[str], str | None]:
+    """The non-empty page texts of the cached PDF of `ref` (none cached: []), and why not when it is unreadable."""
     from claimcheck.sources.pdf import PdfError, load_pdf
 
+    pdf, _ = find_pdf(ref)
+    if pdf is None:
+        return [], None
+    try:
+        return [t for t in load_pdf(pdf).page_texts if t], None
+    except PdfError as exc:
+        return [], f"PDF unreadable: {exc}"
+
+
+def _reference_text(ref: SourceRef) -> tuple[str, str] | None:
+    """(title, text) of a cached reference: its metadata's title and abstract, else its PDF's first page."""
     meta = load_metadata(ref.arxiv_id)
     if meta is not None:
         return meta.title, f"{meta.title}. {meta.abstract}"
-    pdf, _ = find_pdf(ref)
-    if pdf is None:
-        return None
-    try:
-        pages = [t for t in load_pdf(pdf).page_texts if t]
-    except PdfError:
-        return None
+    pages, _ = _pdf_pages(ref)
     return ("", pages[0]) if pages else None
 
 
@@ -160,7 +167,6 @@ def _published(arxiv_id: str, meta: PaperMetadata | None) -> date | None:
 def paper_text(arxiv_id: str, title: str | None = None) -> PaperText:
     """What the cache holds of a paper: metadata (the API's or a saved abstract page's) and a PDF's full text."""
     from claimcheck.ingest.papers import catalogue
-    from claimcheck.sources.pdf import PdfError, load_pdf
 
     meta = load_metadata(arxiv_id)
     known = next((p for p in catalogue() if p.arxiv_id == arxiv_id), None)
@@ -170,15 +176,9 @@ def paper_text(arxiv_id: str, title: str | None = None) -> PaperText:
         published=_published(arxiv_id, meta),
         method_names=tuple(known.method_names) if known else (),
     )
-    pdf, _ = find_pdf(SourceRef(arxiv_id=arxiv_id))
-    if pdf is not None:
-        try:
-            parsed = load_pdf(pdf)
-        except PdfError as exc:
-            paper.notes.append(f"PDF unreadable: {exc}")
-        else:
-            paper.full_text = " ".join(t for t in parsed.page_texts if t)
-            paper.pages = parsed.pages_read
+    pages, unreadable = _pdf_pages(SourceRef(arxiv_id=arxiv_id))
+    paper.full_text, paper.pages = " ".join(pages), len(pages)
+    paper.notes += [unreadable] if unreadable else []
     return paper
 
 
