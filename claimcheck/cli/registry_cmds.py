@@ -199,6 +199,7 @@ def _claim_panels(claim: Claim, reg: ClaimRegistry) -> Group:
             ("kind", claim.kind),
             ("sources", ", ".join(s.versioned_id + (f" ({s.title})" if s.title else "") for s in claim.sources)),
             ("quantity", describe(q) if q else ""),
+            ("quantity note", claim.quantity_note or ""),
             ("notes", claim.notes or ""),
         ]
     )

@@ -209,3 +209,14 @@ def test_committed_registry_lists_through_the_real_entry_point() -> None:
     disagreeing = [c for c in claims if c["ticks_disagree"]]
     assert [[m["tick"] for m in c["mentions"]] for c in disagreeing] == [[True, False, False]]
     assert "bitext data" in disagreeing[0]["text"]
+
+
+def test_show_gives_the_quantity_note(tmp_path: Path) -> None:
+    report = tmp_path / "r.txt"
+    row = ("COCO-DR Base model achieves an nDCG@10 score of 78.9 on the TREC-COVID dataset.", "✓", "0.5")
+    report.write_text(rf.synthesis_report([row]))
+    reg = tmp_path / "out.yaml"
+    assert run("ingest", report, "--registry", reg).exit_code == 0
+    shown = run("show", "coco-dr-base-ndcg10-trec-covid", "--registry", reg)
+    assert "quantity note" in shown.output and "read as percent" in shown.output
+    assert "78.9%" in shown.output

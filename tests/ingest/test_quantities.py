@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import pytest
 import report_fixtures as rf
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from claimcheck.ingest.kinds import claim_kind
 from claimcheck.ingest.quantities import describe, extract_quantity, has_measurement, read_quantity
+from claimcheck.models import Quantity
 
 
 @pytest.mark.parametrize(
@@ -272,3 +275,58 @@ def test_describe_new_forms() -> None:
     assert describe(extract_quantity("COCO-DR outperforms BM25 by 3.2 points in nDCG@10 on BEIR.")) == (
         "COCO-DR: nDCG@10 +3.2 points vs BM25 on BEIR"
     )
+
+
+_PIECES = [
+    "COCO-DR",
+    " ",
+    "by",
+    "from",
+    "to",
+    "between",
+    "and",
+    "over",
+    "than",
+    "points",
+    "pp",
+    "%",
+    "±",
+    "-",
+    "(",
+    ")",
+    "0.42",
+    "46.1",
+    "7",
+    "1e5",
+    "nDCG@10",
+    "MAP",
+    "R@5",
+    "improves",
+    "outperforms",
+    "drops",
+    "higher",
+    "gain",
+    "of",
+    "on",
+    "BEIR",
+    "without",
+    "With",
+    ".",
+    "achieves",
+    "a",
+    "relative",
+    "On",
+    ",",
+    "9" * 40,
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=30).map(" ".join))
+def test_reading_any_mix_of_number_words_never_raises(text: str) -> None:
+    reading = read_quantity(text)
+    q = reading.quantity
+    if q is not None:  # whatever is read is a valid, finite record
+        assert Quantity.model_validate(q.model_dump()) == q
+    elif has_measurement(text):
+        assert reading.note, text
