@@ -192,18 +192,19 @@ def drift_cases() -> list[tuple[str, object, str, bool]]:
 def score_drift() -> Table:
     from drift_papers import with_full_text
 
-    from claimcheck.sources.drift import topic_drift
+    from claimcheck.sources.drift import PaperText, topic_drift
 
     counts: Counter = Counter()
     for _, paper, question, drifts in drift_cases():
-        for text, judged in (("abstract", paper), ("full text", with_full_text(paper))):
+        title = PaperText(title=paper.title, published=paper.published, method_names=paper.method_names)
+        for text, judged in (("title only", title), ("abstract", paper), ("full text", with_full_text(paper))):
             ok = topic_drift(question, judged).ok
             counts[(drifts, text, {False: "flagged", True: "agrees", None: "undecided"}[ok])] += 1
     table = Table(title="drift check on questions about the seeds' papers")
     for col in ("questions", "paper text", "flagged", "undecided", "agrees"):
         table.add_column(col)
     for drifts in (True, False):
-        for text in ("abstract", "full text"):
+        for text in ("title only", "abstract", "full text"):
             row = [counts[(drifts, text, o)] for o in ("flagged", "undecided", "agrees")]
             label = "drifting (must be flagged)" if drifts else "matching (must not be)"
             table.add_row(label, text, *map(str, row))

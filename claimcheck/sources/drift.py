@@ -13,8 +13,9 @@ cross-lingual retrieval paper that never uses them (WebFAQ did not even exist ye
   benchmarks of `benchmarks.yaml` — is looked for in the paper's own text (title, abstract and, when a PDF is
   cached, its full text). A name found there, or a benchmark whose suite is found there (TREC-COVID in BEIR),
   agrees. A name the full text never mentions is flagged. Without the full text an absent name is flagged only
-  on the documented list's evidence: a benchmark released after the paper, or one whose language setting, task
-  or modality the paper's abstract does not share; any other absent name leaves the check undecided.
+  on the documented list's evidence: a benchmark released after the paper (dated by its metadata or its arXiv
+  id), or one whose language setting, task or modality the paper's title and abstract (or, with nothing cached,
+  its title) do not share; any other absent name leaves the check undecided.
 
 Flagged checks name the words looked for and where. `ok` is False (drift), True (agrees) or None (cannot tell
 from what is cached).
@@ -93,6 +94,10 @@ class PaperText:
         parts = ["title"] + (["abstract"] if self.abstract else [])
         parts += [f"full text ({self.pages} pages)"] if self.full_text else []
         return ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
+
+    @property
+    def head_described(self) -> str:
+        return "title and abstract" if self.abstract else "title"
 
     @property
     def head(self) -> str:
@@ -179,25 +184,25 @@ def _judge_name(name: _Name, paper: PaperText, indexes: list[tuple[str, NameInde
         name.problem = f"{b.name} was released in {b.year}, after the paper ({paper.published.year})"
     elif paper.full_text:
         name.problem = f"{name.text} is not mentioned in the paper"
-    elif b is not None and paper.abstract:
-        name.problem = _facet_clash(b, head)
+    elif b is not None:
+        name.problem = _facet_clash(b, head, paper.head_described)
 
 
-def _facet_clash(b: Benchmark, head: str) -> str | None:
-    """Why a benchmark the abstract does not name cannot be the paper's: its languages or task are not the
-    paper's (its modality is the modality check's)."""
+def _facet_clash(b: Benchmark, head: str, where: str) -> str | None:
+    """Why a benchmark the paper's title and abstract (`head`) do not name cannot be the paper's: its languages
+    or task are not the paper's (its modality is the modality check's)."""
     if b.languages == "multi" and not _MULTILINGUAL.search(head):
-        return f"{b.name} is multilingual and the paper's title and abstract name no multilingual setting"
+        return f"{b.name} is multilingual, and nothing in the paper's {where} is"
     if b.task and not _TASK_CUES[b.task].search(head):
         task = _TASK_WORDS.get(b.task, b.task)
-        return f"{b.name} is a {task} benchmark and the paper's title and abstract never mention that task"
+        return f"{b.name} is a {task} benchmark, a task nothing in the paper's {where} mentions"
     return None
 
 
 def _modality_problems(question: str, names: list[_Name], paper: PaperText) -> list[str]:
     q_visual, p_visual = visual_cues(question), visual_cues(paper.head)
     paper_modality = "image" if p_visual else "text"
-    where = "title" if not paper.abstract else "title and abstract"
+    where = paper.head_described
     problems = []
     if q_visual and not p_visual:
         problems.append(
@@ -228,10 +233,11 @@ def topic_drift(question: str, paper: PaperText) -> Drift:
     for name in names:
         _judge_name(name, paper, indexes, head)
     problems = _modality_problems(question, names, paper)
-    if paper.abstract and _MULTILINGUAL.search(normalise(question)) and not _MULTILINGUAL.search(head):
-        cue = _MULTILINGUAL.search(normalise(question))[0]  # type: ignore[index]
+    multilingual = _MULTILINGUAL.search(normalise(question))
+    if multilingual and not _MULTILINGUAL.search(head):
         problems.append(
-            f"the question is about a multilingual setting ({cue}) but the paper's title and abstract name none"
+            f"the question is about a multilingual setting ({multilingual[0]}), which nothing in the paper's "
+            f"{paper.head_described} mentions"
         )
     problems += [n.problem for n in names if n.problem]
     looked = f"looked for {', '.join(n.text for n in names)} in the paper's {paper.described}" if names else ""
@@ -241,7 +247,7 @@ def topic_drift(question: str, paper: PaperText) -> Drift:
     found = [f"{n.text} ({n.found})" for n in names if n.found]
     if unknown:
         detail = (
-            f"cannot tell: the paper's {paper.described} do not mention {', '.join(unknown)} "
+            f"cannot tell: nothing in the paper's {paper.described} mentions {', '.join(unknown)} "
             "(cache its PDF with `claimcheck sources add` to decide)"
         )
         return Drift(None, detail + (f"; found {', '.join(found)}" if found else ""))

@@ -14,6 +14,12 @@ from drift_papers import COCO_DR, GCL, OPTICAL, with_full_text
 
 from claimcheck.sources.drift import PaperText, question_names, topic_drift
 
+
+def title_only(paper: PaperText) -> PaperText:
+    """The paper as when nothing of it is cached: its title (from the catalogue), its date (from its id)."""
+    return PaperText(title=paper.title, published=paper.published, method_names=paper.method_names)
+
+
 # (paper, question, needs the full text to be flagged)
 DRIFTING = [
     (OPTICAL, "Does optimal transport distillation improve cross-lingual question answering accuracy on XQuAD?", False),
@@ -53,14 +59,16 @@ def test_text_only_drift_is_flagged(paper: PaperText, question: str, needs_full_
     with_text = topic_drift(question, with_full_text(paper))
     assert with_text.ok is False, with_text.detail
     assert "looked for" in with_text.detail or "images" in with_text.detail
-    abstract_only = topic_drift(question, paper)
-    assert abstract_only.ok is (None if needs_full_text else False), abstract_only.detail
+    for less in (paper, title_only(paper)):  # the abstract, or nothing but the title, cached
+        judged = topic_drift(question, less)
+        assert judged.ok is (None if needs_full_text else False), judged.detail
 
 
 @pytest.mark.parametrize(("paper", "question"), MATCHING, ids=[q for _, q in MATCHING])
 def test_matching_questions_are_never_flagged(paper: PaperText, question: str) -> None:
     assert topic_drift(question, with_full_text(paper)).ok is True
     assert topic_drift(question, paper).ok is not False
+    assert topic_drift(question, title_only(paper)).ok is not False
 
 
 def test_the_flag_names_the_words_looked_for_and_where() -> None:
