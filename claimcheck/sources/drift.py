@@ -71,6 +71,9 @@ _LEADING_WORDS = re.compile(
     r"^(?:(?:Does|Do|Did|Can|Could|Is|Are|Was|Were|What|Which|How|Why|When|Where|Will|Would|Should|To|In|On|For"
     r"|The|A|An|Across|Under|With|Over) )+"
 )
+# A research question is a sentence; a "question" far longer is a report read wrongly (and its words would all
+# be looked for).
+MAX_QUESTION_CHARS = 2000
 # Acronyms of the field itself, not of anything a paper could fail to mention.
 GENERIC_ACRONYMS = frozenset(
     "ai ml nlp ir llm llms lm lms plm plms sota rq gpu gpus cpu cpus api dl nn dnn dnns cnn rnn".split()  # noqa: SIM905
@@ -225,6 +228,8 @@ def _modality_problems(question: str, names: list[_Name], paper: PaperText) -> l
 
 
 def topic_drift(question: str, paper: PaperText) -> Drift:
+    if len(question) > MAX_QUESTION_CHARS:
+        return Drift(None, f"the research question runs to {len(question)} characters: not a question, not judged")
     names = question_names(question, paper.method_names)
     indexes = [("title", NameIndex(paper.title)), ("abstract", NameIndex(paper.abstract))]
     if paper.full_text:

@@ -98,3 +98,8 @@ def test_names_come_from_the_question_not_only_from_the_list() -> None:
 def test_the_modality_check_is_kept() -> None:
     drift = topic_drift("Does COCO-DR improve image-text retrieval on Flickr30k?", COCO_DR)
     assert drift.ok is False and "images/multimodal" in drift.detail and "Flickr30k" in drift.detail
+
+
+def test_an_overlong_question_is_not_judged() -> None:
+    drift = topic_drift("Does XQuAD " * 1000 + "help?", OPTICAL)
+    assert drift.ok is None and "not judged" in drift.detail
