@@ -16,18 +16,18 @@ belongs to nobody, a number too large for a float — gets no quantity and a not
 a verdict, a missing one only leaves it undecided. "The proposed method" resolves to the examined paper's
 method name when the caller knows it. Metric names are normalised to ir_measures spelling.
 
-Every pattern is linear in the text: numbers are found by one scan whose look-behind stops it re-reading a
-digit run, and the forms are matched at fixed positions around them.
+The numbers themselves (with their units, ranges, pairs and deviations) are found by `numbers`; the forms here
+are matched at fixed positions around them, every pattern linear in the text.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 
 from claimcheck.ingest.normalise import inline
+from claimcheck.ingest.numbers import NumberExpr, Unreadable, number_expressions
 from claimcheck.metric_names import normalise_metric
 from claimcheck.models import Quantity
 
@@ -44,15 +44,6 @@ _PROSE_TO_METRIC = {"mean average precision": "MAP", "mean reciprocal rank": "MR
 # Metrics whose values lie in 0..1: written above 1, a value is in percent.
 _FRACTION_METRICS = ("nDCG", "AP", "RR", "R", "P", "Success")
 
-_NUM = r"(?:\d+(?:\.\d+)?|\.\d+)"
-# A number standing alone — not in a word, a cutoff, a version, an id or a fraction ("Flickr30k", "@10", "v1.5",
-# "top-10", "5.2/10") — with a minus sign only where a sign can stand (after a space or a bracket).
-_NUMBER = re.compile(rf"(?:(?<![^\s(])(?P<neg>-)|(?<![\w.@/-]))(?<![A-Za-z]-)(?P<n>{_NUM})(?![\w@/]|\.\d)")
-_UNIT = re.compile(r"[ -]?(?P<u>%|percent\b|percentage points?\b|points?\b|pp\b|p\.p\.)")  # "2.3-point gain"
-_DEVIATION = re.compile(rf" ?\(? ?(?:±|\+/-|\+-) ?(?P<d>{_NUM})\)?")
-_SECOND = re.compile(rf" ?(?P<sep>-|to|and) ?(?P<n>{_NUM})(?![\w@/]|\.\d)")
-_LEAD = re.compile(r"\b(?P<w>from|between)\s$", re.I)
-_RANGE_LEAD = re.compile(r"\b(?:rang(?:e|es|ed|ing)|var(?:y|ies|ied|ying))\s+from\s$", re.I)  # a range, not a change
 
 _VERB = (
     r"(?:achieves|achieved|obtains|obtained|scores|scored|reaches|reached|attains|attained|yields|yielded|gets|got"
@@ -107,94 +98,6 @@ class Reading:
 
     quantity: Quantity | None
     note: str | None = None
-
-
-@dataclass(frozen=True)
-class _Value:
-    """One number as written: alone, a range, "A ± d", or "from A to B" (a pair)."""
-
-    start: int
-    end: int
-    value: float
-    decimals: int
-    unit: str | None  # "%", "points" or None
-    low: float | None = None
-    high: float | None = None
-    deviation: float | None = None
-    pair: bool = False  # "from A to B": low is A, high is B
-    text: str = ""
-
-    @property
-    def measurement(self) -> bool:
-        """A decimal, a unit or a spread: plain integers ("18 datasets", "2019-2020") count or date things."""
-        return self.decimals > 0 or self.unit is not None or self.deviation is not None
-
-
-def _decimals(number: str) -> int:
-    return len(number.split(".", 1)[1]) if "." in number else 0
-
-
-# More digits than a float keeps, or more decimals than any metric is reported with, are not a measurement.
-MAX_DIGITS = 17
-MAX_DECIMALS = 12
-
-
-class _Unreadable(ValueError):
-    """A number written with more digits than can be read as a measurement."""
-
-
-def _float(number: str) -> float:
-    if len(number) > MAX_DIGITS + 1 or _decimals(number) > MAX_DECIMALS:
-        shown = number if len(number) <= 24 else f"{number[:20]}… ({len(number)} characters)"
-        raise _Unreadable(f"the number {shown} has more digits than a measurement is read with")
-    value = float(number)
-    if not math.isfinite(value):
-        raise _Unreadable(f"the number {number} is too large to read")
-    return value
-
-
-def _unit(text: str, at: int) -> tuple[str | None, int]:
-    match = _UNIT.match(text, at)
-    if not match:
-        return None, at
-    return ("%" if match["u"] in ("%", "percent") else "points"), match.end()
-
-
-def _value_at(text: str, match: re.Match[str]) -> _Value:
-    """The number at `match` with what follows it: a unit, a second number (range or pair), a deviation."""
-    sign = -1.0 if match["neg"] else 1.0
-    first, end = sign * _float(match["n"]), match.end()
-    unit, end = _unit(text, end)
-    lead = _LEAD.search(text[max(0, match.start() - 9) : match.start()])
-    second = _SECOND.match(text, end)
-    unit2, stop = _unit(text, second.end()) if second else (None, end)
-    between = bool(lead and lead["w"].lower() == "between")
-    # "2.3 points to 48.4" is not a range: a second number must carry the first one's unit
-    if second and (second["sep"] != "and" or between) and (unit is None or unit2 == unit):
-        high = _float(second["n"])
-        pair = bool(lead and lead["w"].lower() == "from" and second["sep"] == "to")
-        pair = pair and not _RANGE_LEAD.search(text[max(0, match.start() - 20) : match.start()])
-        low_high = (first, high) if pair else (min(first, high), max(first, high))
-        decimals = max(_decimals(match["n"]), _decimals(second["n"]))
-        middle = round((first + high) / 2, decimals + 1)
-        return _Value(match.start(), stop, high if pair else middle, decimals, unit2 or unit, *low_high,
-                      pair=pair, text=text[match.start() : stop])  # fmt: skip
-    deviation = _DEVIATION.match(text, end)
-    if deviation:
-        unit2, stop = _unit(text, deviation.end())
-        return _Value(match.start(), stop, first, _decimals(match["n"]), unit2 or unit,
-                      deviation=_float(deviation["d"]), text=text[match.start() : stop])  # fmt: skip
-    return _Value(match.start(), end, first, _decimals(match["n"]), unit, text=text[match.start() : end])
-
-
-def _values(text: str) -> list[_Value]:
-    """Every number expression in the text, in order, none inside another."""
-    out: list[_Value] = []
-    for match in _NUMBER.finditer(text):
-        if out and match.start() < out[-1].end:
-            continue
-        out.append(_value_at(text, match))
-    return out
 
 
 def _metric(name: str) -> str:
@@ -268,7 +171,7 @@ def _clause(text: str) -> str:
     return text[: end.start()] if end else text
 
 
-def _dataset(text: str, value: _Value) -> str | None:
+def _dataset(text: str, value: NumberExpr) -> str | None:
     """The named dataset after the number ("… 0.789 on the TREC-COVID dataset"), else the one before it."""
     found = _DATASET.search(text, value.end) or _DATASET.search(text[: value.start])
     if found is None and text.startswith("On "):  # "On BEIR, COCO-DR achieves …"
@@ -276,7 +179,7 @@ def _dataset(text: str, value: _Value) -> str | None:
     return found["ds"] if found else None
 
 
-def _percent_reading(value: _Value, metric: str | None) -> tuple[str, str | None] | str:
+def _percent_reading(value: NumberExpr, metric: str | None) -> tuple[str, str | None] | str:
     """(unit, note) for a score of `metric`, or the reason it cannot be one."""
     fraction = metric is not None and metric.split("@")[0] in _FRACTION_METRICS
     top = value.high if value.high is not None else value.value
@@ -294,7 +197,7 @@ def _percent_reading(value: _Value, metric: str | None) -> tuple[str, str | None
     return "score", None
 
 
-def _absolute(text: str, value: _Value, metric: str | None, method_name: str | None) -> Reading:
+def _absolute(text: str, value: NumberExpr, metric: str | None, method_name: str | None) -> Reading:
     if metric is None:
         return Reading(None, f"states {value.text} but names no metric this reader knows")
     if value.pair:
@@ -324,13 +227,13 @@ def _absolute(text: str, value: _Value, metric: str | None, method_name: str | N
 class _Change:
     """A change the text states: its number, its sign, and the text its baseline is read from."""
 
-    value: _Value
+    value: NumberExpr
     negative: bool
     verb: re.Match[str] | None  # the change verb before the number, when there is one
     baseline: str | None
 
 
-def _find_change(text: str, values: list[_Value]) -> _Change | None:
+def _find_change(text: str, values: list[NumberExpr]) -> _Change | None:
     """The stated change: "V% improvement", "improvement of V", "V higher … than", "VERB … by V"; else a change
     verb with "from A to B"."""
     verbs = list(_CHANGE_VERB.finditer(text))
@@ -367,7 +270,7 @@ def _after_cue(text: str) -> str | None:
     return clause[cue.end() :] if cue else None
 
 
-def _by_baseline(text: str, verb: re.Match[str], value: _Value) -> str | None:
+def _by_baseline(text: str, verb: re.Match[str], value: NumberExpr) -> str | None:
     """ "outperforms BM25 by 5%" / "improves over BM25 by 5%" / "improves nDCG@10 by 5% over BM25"."""
     between = text[verb.end() : value.start].rsplit(" by ", 1)[0]
     cue = _BASELINE_CUE.search(between + " ")
@@ -395,14 +298,14 @@ def _half(decimals: int) -> float:
     return 0.5 * 10.0**-decimals
 
 
-def _in_points(pair: _Value) -> tuple[float, float]:
+def _in_points(pair: NumberExpr) -> tuple[float, float]:
     """A pair's end points in percent: fractions ("from 0.461 to 0.484") scaled by 100."""
     a, b = pair.low or 0.0, pair.high or 0.0
     scale = 100.0 if pair.unit is None and max(abs(a), abs(b)) <= 1 else 1.0
     return a * scale, b * scale
 
 
-def _pair_agrees(kind: str, change: _Value, pair: _Value) -> bool:
+def _pair_agrees(kind: str, change: NumberExpr, pair: NumberExpr) -> bool:
     """Whether "by V" and "from A to B" say the same, within the rounding of the digits each is written with."""
     v, h = abs(change.value), _half(change.decimals)
     if kind == "absolute-change":
@@ -426,7 +329,7 @@ def _change_subject(text: str, change: _Change, name: str | None) -> tuple[str |
     return _subject_and_condition(phrase, name) if phrase.strip() else (name, None)
 
 
-def _checked_pair(change: _Change, kind: str, pair: _Value | None) -> tuple[str, str | None] | str:
+def _checked_pair(change: _Change, kind: str, pair: NumberExpr | None) -> tuple[str, str | None] | str:
     """The change's kind once its end points are checked against it, with a note; or why they disagree."""
     if pair is None or _pair_agrees(kind, change.value, pair):
         return kind, None
@@ -435,7 +338,7 @@ def _checked_pair(change: _Change, kind: str, pair: _Value | None) -> tuple[str,
     return f"states a change of {change.value.text} and {pair.text}, which disagree: not read"
 
 
-def _change(text: str, change: _Change, values: list[_Value], metric: str | None, name: str | None) -> Reading:
+def _change(text: str, change: _Change, values: list[NumberExpr], metric: str | None, name: str | None) -> Reading:
     kinds = _change_kind(change, metric)
     if isinstance(kinds, str):
         return Reading(None, kinds)
@@ -498,8 +401,8 @@ def _read(text: str, method_name: str | None) -> Reading:
     if len(text) > MAX_CHARS:
         return Reading(None, f"not read for numbers: {len(text)} characters (claims are under {MAX_CHARS})")
     try:
-        values = _values(text)
-    except _Unreadable as exc:
+        values = number_expressions(text)
+    except Unreadable as exc:
         return Reading(None, str(exc))
     metrics = sorted({_metric(m) for m in _METRIC.findall(text)})
     if len(metrics) > 1:
@@ -523,7 +426,7 @@ def _read(text: str, method_name: str | None) -> Reading:
     return _absolute(text, measured[0], metric, method_name)
 
 
-def _beside_metric(text: str, value: _Value) -> bool:
+def _beside_metric(text: str, value: NumberExpr) -> bool:
     before = text[max(0, value.start - 40) : value.start]
     return bool(re.search(rf"(?:{_METRIC_TOKEN}|{_METRIC_PROSE})(?: score)?(?: of| =| :|:)? $", before))
 
@@ -536,8 +439,8 @@ def extract_quantity(text: str, method_name: str | None = None) -> Quantity | No
 def has_measurement(text: str) -> bool:
     """Whether the text states a number that reads as a measurement (a decimal, a percentage, points, a spread)."""
     try:
-        return any(v.measurement for v in _values(inline(text)[:MAX_CHARS]))
-    except _Unreadable:
+        return any(v.measurement for v in number_expressions(inline(text)[:MAX_CHARS]))
+    except Unreadable:
         return True
 
 

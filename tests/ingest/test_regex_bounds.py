@@ -21,6 +21,7 @@ MODULES = [
     "claimcheck.ingest.ids",
     "claimcheck.ingest.kinds",
     "claimcheck.ingest.normalise",
+    "claimcheck.ingest.numbers",
     "claimcheck.ingest.papers",
     "claimcheck.ingest.quantities",
     "claimcheck.ingest.references",
@@ -57,7 +58,7 @@ PATTERNS = _patterns()
 
 def test_the_audit_sees_the_patterns_it_is_about() -> None:
     names = {n for n, _ in PATTERNS}
-    assert {"synthesis._TABLE_HEADER", "synthesis._CLAIMS_HEADING", "synthesis._HEADING", "quantities._NUMBER"} <= names
+    assert {"synthesis._TABLE_HEADER", "synthesis._CLAIMS_HEADING", "synthesis._HEADING", "numbers._NUMBER"} <= names
     assert len(PATTERNS) > 60
 
 
