@@ -86,15 +86,29 @@ class Quantity(Record):
 
     `kind="absolute"`: `subject` scores `value` of `metric` on `dataset` (under `condition`).
     `kind="relative-change"`: `subject` changes `metric` by `value` percent relative to `baseline`.
+    `kind="absolute-change"`: `subject` changes `metric` by `value` (in the metric's units; `unit="percent"`:
+    percentage points) against `baseline`; `from_value`/`to_value` when the claim states the end points.
+    `unit="percent"` on an absolute value: a fraction-valued metric written in percent (78.9 for 0.789).
+    A range ("between 0.42 and 0.45") sets `low`/`high` and `value` to its midpoint: a measurement anywhere in
+    the range agrees with the claim. `deviation` is a stated spread ("0.789 ± 0.004").
     Metric names follow ir_measures (`nDCG@10`, `AP`, `R@100`).
     """
 
-    kind: Literal["absolute", "relative-change"] = "absolute"
+    kind: Literal["absolute", "relative-change", "absolute-change"] = "absolute"
     subject: str | None = Field(default=None, description="model or variant, e.g. 'COCO-DR Base'")
     metric: str | None = Field(default=None, description="ir_measures name, e.g. nDCG@10, AP")
     value: float = Field(allow_inf_nan=False)
     unit: Literal["score", "percent"] = "score"
     decimals: int = Field(ge=0, description="decimal places the claim reports the value with")
+    low: float | None = Field(default=None, allow_inf_nan=False, description="lower end of a stated range")
+    high: float | None = Field(default=None, allow_inf_nan=False, description="upper end of a stated range")
+    deviation: float | None = Field(default=None, allow_inf_nan=False, description="stated ± spread")
+    from_value: float | None = Field(
+        default=None, allow_inf_nan=False, description="absolute change: the value before ('from 46.1%'), in `unit`"
+    )
+    to_value: float | None = Field(
+        default=None, allow_inf_nan=False, description="absolute change: the value after ('to 48.4%'), in `unit`"
+    )
     dataset: str | None = None
     condition: str | None = Field(default=None, description="ablation condition, e.g. 'without iDRO'")
     baseline: str | None = Field(default=None, description="what a relative change is measured against")
@@ -210,6 +224,9 @@ class Claim(Record):
     kind: Literal["numeric", "effect", "method", "background"] = "background"
     sources: list[SourceRef] = Field(default_factory=list)
     quantity: Quantity | None = None
+    quantity_note: str | None = Field(
+        default=None, description="why the claim has no quantity though it states a number, or how it was read"
+    )
     mentions: list[Mention] = Field(default_factory=list)
     replication: Replication | None = None
     tolerance: Tolerance | None = None

@@ -16,14 +16,12 @@ import typer
 from rich.console import Console, Group
 from rich.markup import escape
 from rich.panel import Panel
-from rich.progress import track
 from rich.table import Table
 from rich.text import Text
 
 from claimcheck.cli.app import app
+from claimcheck.ingest.batch import Batch, parse_batch
 from claimcheck.ingest.build import IngestSummary, ingest_reports
-from claimcheck.ingest.errors import IngestError
-from claimcheck.ingest.parse import parse_file
 from claimcheck.ingest.quantities import describe
 from claimcheck.models import Claim, ClaimRegistry, Report
 from claimcheck.registry import (
@@ -42,7 +40,7 @@ err_console = Console(stderr=True)
 RegistryOpt = Annotated[Path, typer.Option("--registry", "-r", help="The claim registry file.")]
 
 
-def _fail(exc: Exception) -> typer.Exit:
+def _fail(exc: Exception | str) -> typer.Exit:
     err_console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True, highlight=False, markup=True)
     return typer.Exit(1)
 
@@ -94,34 +92,51 @@ def _summary_table(summary: IngestSummary, registry_path: Path, registry: ClaimR
     return table
 
 
-def _visible_files(folder: Path) -> list[Path]:
-    return [p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")]
+def _report_batch(batch: Batch, skip_bad: bool) -> None:
+    """One line per bad file and per skipped one; a batch with bad files stops here unless `skip_bad`."""
+    for exc in batch.skipped:
+        err_console.print(f"[dim]skipped:[/dim] {escape(str(exc))}", soft_wrap=True, highlight=False)
+    for exc in batch.failed:
+        label = "[yellow]skipped (bad):[/yellow]" if skip_bad else "[red]error:[/red]"
+        err_console.print(f"{label} {escape(str(exc))}", soft_wrap=True, highlight=False)
+    if batch.failed and not skip_bad:
+        n = len(batch.failed)
+        raise _fail(
+            f"{n} bad file{'s' if n > 1 else ''} of {batch.files}; nothing written (--skip-bad ingests the rest)"
+        )
+    if not batch.parsed:
+        skipped = f" ({batch.files} file(s) skipped or bad)" if batch.files else ""
+        raise _fail(f"nothing to ingest: no synthesis report or arXiv abstract page found{skipped}")
 
 
 @app.command()
 def ingest(
     paths: Annotated[
         list[Path],
-        typer.Argument(metavar="PATH", help="Reports or arXiv abstract pages saved as text, or directories of them."),
+        typer.Argument(
+            metavar="PATH",
+            help="Reports or arXiv abstract pages saved as text, or folders of them (walked recursively).",
+        ),
     ],
     registry: RegistryOpt = DEFAULT_REGISTRY,
+    skip_bad: Annotated[
+        bool, typer.Option("--skip-bad", help="Ingest the good files of a batch and list the bad ones.")
+    ] = False,
 ) -> None:
     """Read reports into the registry: one claim per distinct statement, each mention kept.
 
-    Every file is parsed before anything is written: one bad file fails the batch and leaves the registry as it was.
+    Every file is parsed before anything is written; each bad file is reported on its own line and, unless
+    --skip-bad, nothing is written. In folders, files that are not reports (a SOURCES.tsv, a PDF) are skipped and
+    listed. Finding no report at all is an error.
 
     Re-ingesting a report replaces its mentions; replication, tolerance and notes added by hand stay.
     """
     start = time.perf_counter()
     existing = _load(registry, missing_ok=True)
-    # a directory stands for the files in it (not hidden, not recursive), in name order
-    files = [f for p in paths for f in (sorted(_visible_files(p)) if p.is_dir() else [p])]
-    try:
-        progress = track(files, description="parsing", console=err_console, transient=True, disable=len(files) < 50)
-        parsed = [parse_file(p) for p in progress]
-    except IngestError as exc:
-        raise _fail(exc) from None
-    updated, summary = ingest_reports(existing, parsed)
+    with err_console.status("parsing", spinner="dots"):
+        batch = parse_batch(paths)
+    _report_batch(batch, skip_bad)
+    updated, summary = ingest_reports(existing, batch.parsed)
     try:
         save_registry(updated, registry)
     except OSError as exc:
@@ -177,6 +192,7 @@ def _claim_panels(claim: Claim, reg: ClaimRegistry) -> Group:
             ("sources", ", ".join(s.versioned_id + (f" ({s.title})" if s.title else "") for s in claim.sources)),
             ("quantity", describe(q) if q else ""),
             ("neighbours", "; ".join(f"{n.label} = {n.value:g} ({n.source})" for n in claim.neighbours)),
+            ("quantity note", claim.quantity_note or ""),
             ("notes", claim.notes or ""),
         ]
     )

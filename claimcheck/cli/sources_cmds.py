@@ -107,16 +107,30 @@ def fetch_cmd(
 @sources_app.command("add")
 def add_cmd(
     arxiv_id: Annotated[str, typer.Argument(help="arXiv id, with version if known (2210.15212v2).")],
-    file: Annotated[Path, typer.Argument(help="The PDF, obtained by other means.", exists=True, dir_okay=False)],
+    file: Annotated[
+        Path,
+        typer.Argument(help="The PDF, or the paper's arXiv abstract page saved as text.", exists=True, dir_okay=False),
+    ],
 ) -> None:
-    """Put a PDF obtained elsewhere into the cache as the given arXiv paper."""
+    """Put a paper obtained elsewhere into the cache: its PDF, or its abstract page (title, authors, abstract,
+    date) as its metadata."""
+    from claimcheck.ingest.errors import IngestError
+    from claimcheck.sources.abstract_page import PageError, add_abstract_page
     from claimcheck.sources.arxiv_client import add_pdf
     from claimcheck.sources.pdf import PdfError
 
     ref = _parse_ref(arxiv_id)
     try:
-        path = add_pdf(ref, file)
-    except (PdfError, OSError) as exc:
+        with file.open("rb") as handle:
+            is_pdf = handle.read(1024).lstrip().startswith(b"%PDF")
+        if is_pdf:
+            path = add_pdf(ref, file)
+        else:
+            path, added = add_abstract_page(ref, file)
+            if not added:
+                console.print(f"kept the arXiv API's metadata of {ref.arxiv_id} ({path}); {file} not needed")
+                return
+    except (PdfError, PageError, IngestError, OSError) as exc:
         raise _fail(str(exc)) from None
     console.print(f"added {file} as {path.name} ({path})")
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 import re
+import string
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -52,8 +53,16 @@ def _stem(word: str) -> str:
 
 
 # A named thing: a capital after the first character (iDRO, mMARCO, BioASQ, TREC-COVID, NMT), or a word with
-# digits (nDCG@10, Flickr30k). Plain capitalised words ("The", "Wikipedia") are not.
-_ENTITY = re.compile(r".+[A-Z]|[A-Za-z].*\d")
+# digits after a first letter (nDCG@10, Flickr30k). Plain capitalised words ("The", "Wikipedia") are not.
+_CAPITALS = frozenset(string.ascii_uppercase)
+_DIGITS = frozenset(string.digits)
+
+
+def _is_entity(token: str) -> bool:
+    rest = token[1:]
+    return any(c in _CAPITALS for c in rest) or (
+        token[:1].isascii() and token[:1].isalpha() and any(c in _DIGITS for c in rest)
+    )
 
 
 @dataclass(frozen=True)
@@ -103,7 +112,7 @@ def features(text: str, truncated: bool, method_name: str | None = None) -> Feat
         numbers=tuple(sorted(n for n, _, _ in numbers)),
         placed_numbers=tuple(numbers),
         number_keys=_number_keys(numbers),
-        entities=frozenset(t.lower() for t in raw if _ENTITY.match(t)),
+        entities=frozenset(t.lower() for t in raw if _is_entity(t)),
         negations=_negations(words),
         truncated=truncated,
     )

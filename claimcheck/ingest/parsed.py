@@ -12,7 +12,11 @@ _SENTENCE_END = (".", "!", "?", '."', ".'", ".)", '?"', "!)")
 
 
 def is_truncated(text: str) -> bool:
+    """Cut at about 120 characters with no sentence end, or marked cut with an ellipsis ("…", or "..." once
+    normalised)."""
     text = text.rstrip()
+    if text.endswith(("...", "…")):
+        return True
     return len(text) >= TRUNCATION_MIN_CHARS and not text.endswith(_SENTENCE_END)
 
 

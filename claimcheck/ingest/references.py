@@ -6,7 +6,9 @@ import re
 
 from claimcheck.models import SourceRef
 
-ARXIV_ID = re.compile(r"(?<![\d.])(?P<id>\d{4}\.\d{4,5})(?:v(?P<version>\d{1,3}))?(?![\d])")
+# An id with its version; ARXIV_ID also refuses digits or a dot before it (it is then part of a longer number).
+ID_PATTERN = r"(?P<id>\d{4}\.\d{4,5})(?:v(?P<version>\d{1,3}))?(?!\d)"
+ARXIV_ID = re.compile(r"(?<![\d.])" + ID_PATTERN)
 _ARXIV_URL = re.compile(r"arxiv\.org/(?:abs|pdf)/" + ARXIV_ID.pattern, re.I)
 
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import date, datetime
+from datetime import date
 
+from claimcheck.ingest.dates import read_date
 from claimcheck.ingest.errors import IngestError
+from claimcheck.ingest.normalise import verbatim
 from claimcheck.ingest.parsed import ParsedReport
 from claimcheck.ingest.references import arxiv_refs
 from claimcheck.models import Mention, Methodology, Report
@@ -20,32 +22,55 @@ _SECTION_NAMES = (
     r"abstract|introduction|background|methodology|methods?|results|findings|limitations|discussion|conclusions?"
     r"|extracted claims|claims|references|bibliography"
 )
-_HEADING = re.compile(rf"^(?P<hash>#{{1,6}})?\s*(?:\d+(?:\.\d+)*\.?\s+)?(?P<name>{_SECTION_NAMES})\s*:?\s*$", re.I)
-_CLAIMS_HEADING = re.compile(r"^(?P<hash>#{1,6})?\s*(?:\d+(?:\.\d+)*\.?\s+)?(?:extracted\s+)?claims\s*:?\s*$", re.I)
-_TABLE_HEADER = re.compile(r"^claims?\s*(?:\t|\s{2,})\s*verified\s*(?:\t|\s{2,})\s*confidence\s*$", re.I)
-# A row whose tabs became runs of spaces: text, two or more spaces, a tick, then an optional confidence.
-_SPACED_ROW = re.compile(r"^(?P<claim>.+?)\s{2,}(?P<tick>\S{1,8})(?:\s+(?P<conf>\S+))?\s*$")
+# Every pattern here is linear in the line: no two adjacent quantifiers can match the same characters (one
+# `\s*(?::\s*)?$` tail, never `\s*:?\s*$`), since a report line may be hostile (a header row of "Claim" and
+# 3,000 spaces once took 30 s). Lines longer than MAX_HEADING_CHARS are never headings and are not matched at all.
+MAX_HEADING_CHARS = 200
+_NUMBERING = r"(?:\d+(?:\.\d+)*\.?\s+)?"
+_HEADING = re.compile(rf"^(?P<hash>#{{1,6}})?\s*{_NUMBERING}(?P<name>{_SECTION_NAMES})\s*(?::\s*)?$", re.I)
+_CLAIMS_HEADING = re.compile(rf"^(?P<hash>#{{1,6}})?\s*{_NUMBERING}(?:extracted\s+)?claims\s*(?::\s*)?$", re.I)
+# Claim / Verified / Confidence, each gap a tab or two or more spaces (checked in `_is_table_header`).
+_TABLE_HEADER = re.compile(r"^claims?(?P<gap1>\s+)verified(?P<gap2>\s+)confidence$", re.I)
+_WORD = re.compile(r"\S+")
 _TICKS = {
     **dict.fromkeys(["✓", "✔", "☑", "✅", "yes", "y", "true", "verified"], True),
     **dict.fromkeys(["×", "✗", "✘", "❌", "x", "no", "n", "false", "unverified"], False),
     **dict.fromkeys(["", "-", "–", "?", "n/a", "na"], None),
 }
 _DATE_FORMATS = ("%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y", "%Y-%m-%d")
-_EXAMINES = re.compile(r"This paper examines:\s*(?P<paper>.+?)(?:\.\s+Research question:\s*(?P<rq>.+?))?\s*$")
+_EXAMINES = re.compile(r"This paper examines:\s*")
+_RESEARCH_QUESTION = re.compile(r"\.\s+Research question:\s*")
+# A count is a whole run of at most 9 digits: the look-behind keeps a long digit run from being rescanned at every
+# offset (quadratic), and the cap keeps int() within Python's digit limit and the figure a plausible count.
+_COUNT = r"(?<!\d)(\d{1,9})(?!\d)"
 _FIGURES = {
-    "papers_retrieved": re.compile(r"(\d+) papers retrieved|yielded (\d+) papers", re.I),
-    "claims_extracted": re.compile(r"(\d+) claims (?:were )?extracted", re.I),
-    "claims_verified": re.compile(r"(\d+) (?:were |claims )?independently verified", re.I),
-    "quality_score": re.compile(r"score(?: of)?:?\s*(\d+(?:\.\d+)?)\s*/\s*10\b", re.I),
+    "papers_retrieved": re.compile(rf"{_COUNT} papers retrieved|yielded {_COUNT} papers", re.I),
+    "claims_extracted": re.compile(rf"{_COUNT} claims (?:were )?extracted", re.I),
+    "claims_verified": re.compile(rf"{_COUNT} (?:were |claims )?independently verified", re.I),
+    "quality_score": re.compile(r"score(?: of)?:?\s*(?<![\d.])(\d{1,3}(?:\.\d{1,6})?)\s*/\s*10\b", re.I),
 }
+# A claims-table row longer than this is not a claim (the reports' rows are sentences of about 120 characters);
+# refusing it also bounds the pairwise work deduplication does on a row's words.
+MAX_CLAIM_CHARS = 5000
+
+
+def _claims_heading(line: str) -> re.Match[str] | None:
+    line = line.strip()
+    return _CLAIMS_HEADING.match(line) if len(line) <= MAX_HEADING_CHARS else None
 
 
 def has_claims_section(text: str) -> bool:
-    return any(_CLAIMS_HEADING.match(line.strip()) for line in text.split("\n"))
+    return any(map(_claims_heading, text.split("\n")))
 
 
 def _heading(line: str) -> re.Match[str] | None:
-    return _HEADING.match(line.strip())
+    line = line.strip()
+    return _HEADING.match(line) if len(line) <= MAX_HEADING_CHARS else None
+
+
+def _is_table_header(line: str) -> bool:
+    match = _TABLE_HEADER.match(line.strip()) if len(line) <= MAX_HEADING_CHARS else None
+    return bool(match) and all("\t" in gap or len(gap) >= 2 for gap in (match["gap1"], match["gap2"]))
 
 
 def _section(lines: list[str], name: str) -> str | None:
@@ -55,26 +80,22 @@ def _section(lines: list[str], name: str) -> str | None:
         if match and match["name"].lower() == name:
             body: list[str] = []
             for following in lines[i + 1 :]:
-                if _heading(following) or _CLAIMS_HEADING.match(following.strip()):
+                if _heading(following) or _claims_heading(following):
                     break
                 body.append(following.strip())
             return " ".join(" ".join(body).split()) or None
     return None
 
 
-_DATE_SHAPE = re.compile(r"\w+ \d{1,2}, \d{4}|\d{1,2} \w+ \d{4}|\d{4}-\d{2}-\d{2}")
+_DATE_SHAPE = re.compile(r"\b[A-Za-z]+ \d{1,2}, \d{4}|\b\d{1,2} [A-Za-z]+ \d{4}|\b\d{4}-\d{2}-\d{2}")
 
 
 def _date(lines: list[str]) -> date | None:
     for line in lines:
         candidate = " ".join(line.split())
-        if not _DATE_SHAPE.fullmatch(candidate):
-            continue
-        for fmt in _DATE_FORMATS:
-            try:
-                return datetime.strptime(candidate, fmt).date()
-            except ValueError:
-                continue
+        found = read_date(candidate, _DATE_FORMATS) if _DATE_SHAPE.fullmatch(candidate) else None
+        if found is not None:
+            return found
     return None
 
 
@@ -108,35 +129,52 @@ def _confidence(cell: str | None, file: str, line: int) -> float | None:
     return value
 
 
+def _spaced_cells(row: str) -> tuple[str, str, str | None] | None:
+    """A row whose tabs became runs of spaces: the claim, then two or more spaces, a tick (at most 8 characters)
+    and an optional confidence. Read from the right, word by word (a regex for it backtracks quadratically)."""
+    words = list(_WORD.finditer(row))
+    for n in (2, 1):  # tick and confidence, else a tick alone
+        if len(words) <= n:
+            continue
+        before, tick = words[-n - 1], words[-n]
+        if tick.end() - tick.start() <= 8 and tick.start() - before.end() >= 2 and tick[0].lower() in _TICKS:
+            return row[: before.end()], tick[0], words[-1][0] if n == 2 else None
+    return None
+
+
 def _row_cells(raw: str, file: str, line: int) -> tuple[str, str, str | None]:
     cells = [c.strip() for c in raw.split("\t")]
     while len(cells) > 3 and not cells[-1]:
         cells.pop()
     if len(cells) == 1:
-        spaced = _SPACED_ROW.match(raw.strip())
-        if not spaced or spaced["tick"].lower() not in _TICKS:
+        spaced = _spaced_cells(raw.strip())
+        if spaced is None:
             raise IngestError(file, "claims table: row has no Verified column (expected tab-separated cells)", line)
-        return spaced["claim"], spaced["tick"], spaced["conf"]
+        return spaced
     if len(cells) > 3:
         raise IngestError(file, f"claims table: row has {len(cells)} cells, expected 3", line)
     return cells[0], cells[1], cells[2] if len(cells) == 3 else None
 
 
-def _claims_table(lines: list[str], start: int, file: str, report_id: str) -> list[Mention]:
-    """Rows after the claims heading at `start`, up to the next heading or the end of the file."""
+def _claims_table(lines: list[str], raw_lines: list[str], start: int, file: str, report_id: str) -> list[Mention]:
+    """Rows after the claims heading at `start`, up to the next heading or the end of the file. `lines` are
+    normalised, `raw_lines` as the report has them: a mention keeps the report's own characters."""
     i = start + 1
     while i < len(lines) and not lines[i].strip():
         i += 1
-    if i >= len(lines) or not _TABLE_HEADER.match(lines[i].strip()):
+    if i >= len(lines) or not _is_table_header(lines[i]):
         raise IngestError(file, "claims table header 'Claim<TAB>Verified<TAB>Confidence' not found", i + 1)
     mentions: list[Mention] = []
     for j in range(i + 1, len(lines)):
-        raw = lines[j]
-        if not raw.strip():
+        row = lines[j]
+        if not row.strip():
             continue
-        if _heading(raw) or raw.lstrip().startswith("#"):
+        if _heading(row) or row.lstrip().startswith("#"):
             break
-        text, tick, conf = _row_cells(raw, file, j + 1)
+        if len(row) > MAX_CLAIM_CHARS:
+            problem = f"claims table: row is {len(row)} characters; claims are under {MAX_CLAIM_CHARS}"
+            raise IngestError(file, problem, j + 1)
+        text, tick, conf = _row_cells(row, file, j + 1)
         text = " ".join(text.split())
         if not text:
             raise IngestError(file, "claims table: empty claim text", j + 1)
@@ -144,7 +182,7 @@ def _claims_table(lines: list[str], start: int, file: str, report_id: str) -> li
             Mention(
                 report=report_id,
                 line=j + 1,
-                text=text,
+                text=text if raw_lines[j] == row else verbatim(raw_lines[j], text),
                 tick=_tick(tick, file, j + 1),
                 confidence=_confidence(conf, file, j + 1),
             )
@@ -154,10 +192,27 @@ def _claims_table(lines: list[str], start: int, file: str, report_id: str) -> li
     return mentions
 
 
-def parse_synthesis(text: str, file: str, name: str, report_id: str) -> ParsedReport:
-    """`file` names the input in errors; `name` is what the Report records (the file name only)."""
+def _examines(front: list[str]) -> tuple[str | None, str | None]:
+    """(examined paper, research question) from the line "This paper examines: X. Research question: Q?."."""
+    for line in front:
+        found = _EXAMINES.search(line)
+        if not found:
+            continue
+        rest = line[found.end() :].strip()
+        split = _RESEARCH_QUESTION.search(rest)
+        paper, question = (rest[: split.start()], rest[split.end() :].strip()) if split else (rest, None)
+        if question and question.endswith("?."):
+            question = question[:-1]
+        return paper.strip().rstrip(".") or None, question or None
+    return None, None
+
+
+def parse_synthesis(text: str, file: str, name: str, report_id: str, raw: str | None = None) -> ParsedReport:
+    """`text` is normalised (`normalise.normalise`), `raw` the report as read (default: `text`); `file` names the
+    input in errors; `name` is what the Report records (the file name only)."""
     lines = text.split("\n")
-    claims_at = next((i for i, line in enumerate(lines) if _CLAIMS_HEADING.match(line.strip())), None)
+    raw_lines = raw.split("\n") if raw is not None else lines
+    claims_at = next((i for i, line in enumerate(lines) if _claims_heading(line)), None)
     if claims_at is None:
         raise IngestError(file, "no 'Extracted Claims' section: not a synthesis report in a known layout")
     title_at = next(i for i, line in enumerate(lines) if line.strip())
@@ -165,11 +220,8 @@ def parse_synthesis(text: str, file: str, name: str, report_id: str) -> ParsedRe
     if not title or _heading(lines[title_at]):
         raise IngestError(file, "no title on the first non-empty line", title_at + 1)
     front = lines[:claims_at]
-    examines = next((m for m in map(_EXAMINES.search, front) if m), None)
-    research_question = examines["rq"] if examines and examines["rq"] else None
-    if research_question and research_question.endswith("?."):
-        research_question = research_question[:-1]
-    mentions = _claims_table(lines, claims_at, file, report_id)
+    examined, research_question = _examines(front)
+    mentions = _claims_table(lines, raw_lines, claims_at, file, report_id)
     report = Report(
         id=report_id,
         kind="synthesis",
@@ -178,7 +230,7 @@ def parse_synthesis(text: str, file: str, name: str, report_id: str) -> ParsedRe
         title=" ".join(title.split()),
         date=_date(front[title_at + 1 :]),
         abstract=_section(front, "abstract"),
-        examined_paper=examines["paper"].strip().rstrip(".") if examines else None,
+        examined_paper=examined,
         research_question=research_question,
         methodology=_methodology("\n".join(front)),
         references=arxiv_refs("\n".join(lines[claims_at:])),

@@ -17,8 +17,10 @@ from claimcheck.home import papers_dir, read_model, write_model
 from claimcheck.models import Record, SourceRef
 
 _NEW_ID = r"\d{4}\.\d{4,5}"
-_OLD_ID = r"[a-z][a-z.-]*/\d{7}"
-_ID = re.compile(rf"(?:arxiv[:\s]*|arxiv\.org/(?:abs|pdf)/)?({_NEW_ID}|{_OLD_ID})(?:v(\d+))?(?:\.pdf)?", re.IGNORECASE)
+_OLD_ID = r"(?<![a-z.-])[a-z][a-z.-]*/\d{7}"  # the look-behind: a run of letters is scanned once, not per offset
+_ID = re.compile(
+    rf"(?:arxiv[:\s]*|arxiv\.org/(?:abs|pdf)/)?({_NEW_ID}|{_OLD_ID})(?:v(\d{{1,3}})(?!\d))?(?:\.pdf)?", re.IGNORECASE
+)
 
 
 class PaperMetadata(Record):

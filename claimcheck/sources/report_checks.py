@@ -2,56 +2,27 @@
 
 `check_report(report, claims, paper)` returns one ReportCheck per check; `ok` is True (passes), False (flagged)
 or None (cannot be judged here, e.g. no research question or nothing cached), and `detail` says why.
-
-Topic drift compares facets of the research question with the examined paper's title and abstract:
-- modality: image / video cues ("image–text", "cross-modal", "multimodal", Flickr30k, MS-COCO captions, CLIP …)
-  on one side and none on the other;
-- benchmarks: a benchmark the question names whose modality differs from the paper's.
-Synthesis reports drift exactly this way: a question about image–text retrieval on COCO resting on COCO-DR, a
-text retrieval paper that merely shares the name.
+`examined_paper(report, claims)` finds what the cache holds of the paper the report examines (metadata from
+the arXiv API or a saved abstract page, a PDF's full text); topic drift is judged against that (see `drift`).
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from datetime import date
 
 from pydantic import Field
 
 from claimcheck.models import Claim, Record, Report, SourceRef
-from claimcheck.sources.cache import PaperMetadata, load_metadata
+from claimcheck.sources.cache import PaperMetadata, find_pdf, load_metadata
+from claimcheck.sources.drift import PaperText
+from claimcheck.sources.drift import topic_drift as _topic_drift
 from claimcheck.sources.text import coverage, key, normalise
 
-# Cues that the text is about images or video (i.e. not text-only retrieval).
-_VISUAL = re.compile(
-    r"(?i)\b(images?|visual|vision|video|photos?|pictures?|captions?|captioning|multi-?modal|cross-?modal|"
-    r"text[- ]to[- ]image|image[- ]to[- ]text|image[- ]text|text[- ]image|vision[- ]language|clip|blip-?2?|pali|"
-    r"vista|ms-?coco|coco\s+(?:captions?|image|text-image|image-text)|flickr30k(?:-entities)?|m-?beir|mmeb|covr|"
-    r"fashion200k|fashioniq|cirr|webqa|infoseek|oven|visualnews)\b"
-)
-# Benchmarks and the modality they test.
-_BENCHMARKS: dict[str, tuple[str, str]] = {
-    "Flickr30k": (r"flickr\s*30k(?:[- ]entities)?", "image"),
-    "COCO (image-text)": (
-        r"ms-?coco|coco\s+(?:captions?|image|text-image|image-text)|coco\s+\w+-\w+\s+retrieval",
-        "image",
-    ),
-    "m-beir": (r"m-?beir", "image"),
-    "mmeb": (r"mmeb", "image"),
-    "covr": (r"covr", "image"),
-    "beir": (r"(?<!m-)(?<!m)beir", "text"),
-    "ms-marco": (r"ms\s*marco", "text"),
-    "trec-covid": (r"trec-?covid", "text"),
-    "bioasq": (r"bioasq", "text"),
-    "wikiclir": (r"wikiclir", "text"),
-    "mmarco": (r"mmarco", "text"),
-    "clef": (r"clef", "text"),
-    "xquad-r": (r"xquad-?r", "text"),
-    "miracl": (r"miracl", "text"),
-    "natural-questions": (r"natural\s+questions", "text"),
-}
 # A reference whose title+abstract shares less than this fraction of any claim's content words is unrelated.
 REFERENCE_RELEVANCE = 0.25
+_NEW_STYLE_ID = re.compile(r"^(?P<yy>\d{2})(?P<mm>\d{2})\.\d{4,5}$")
 
 
 class ReportCheck(Record):
@@ -60,67 +31,58 @@ class ReportCheck(Record):
     detail: str
 
 
-def visual_cues(text: str) -> list[str]:
-    return sorted({m.group(0).lower() for m in _VISUAL.finditer(normalise(text))})
+def topic_drift(question: str, paper: PaperText) -> ReportCheck:
+    drift = _topic_drift(question, paper)
+    return ReportCheck(name="topic-drift", ok=drift.ok, detail=drift.detail)
 
 
-def benchmarks(text: str) -> dict[str, str]:
-    text = normalise(text)
-    return {
-        name: modality for name, (pattern, modality) in _BENCHMARKS.items() if re.search(rf"(?i)\b{pattern}\b", text)
-    }
-
-
-def topic_drift(question: str, paper_text: str, source: str) -> ReportCheck:
-    q_visual, p_visual = visual_cues(question), visual_cues(paper_text)
-    q_bench, p_bench = benchmarks(question), benchmarks(paper_text)
-    paper_modality = "image" if p_visual else "text"
-    problems = []
-    if q_visual and not p_visual:
-        problems.append(
-            f"the question is about images/multimodal data ({', '.join(q_visual)}) but the examined paper's "
-            f"{source} mentions no image, video or multimodal data"
-        )
-    elif p_visual and not q_visual and any(m == "text" for m in q_bench.values()):
-        problems.append(
-            f"the question is about text retrieval but the paper's {source} is multimodal ({', '.join(p_visual)})"
-        )
-    clashing = [b for b, m in q_bench.items() if m != paper_modality and b not in p_bench]
-    if clashing:
-        problems.append(f"the question's benchmark(s) {', '.join(clashing)} test a different modality than the paper")
-    if problems:
-        return ReportCheck(name="topic-drift", ok=False, detail="; ".join(problems))
-    detail = f"the question and the paper's {source} agree on modality ({paper_modality})"
-    shared = sorted(set(q_bench) & set(p_bench))
-    if shared:
-        detail += f" and benchmark(s) {', '.join(shared)}"
-    return ReportCheck(name="topic-drift", ok=True, detail=detail)
-
-
-def _drift_check(report: Report, paper: PaperMetadata | None) -> ReportCheck:
+def _drift_check(report: Report, paper: PaperText | None) -> ReportCheck:
     if not report.research_question:
         return ReportCheck(name="topic-drift", ok=None, detail="the report states no research question")
-    if paper is not None:
-        return topic_drift(report.research_question, f"{paper.title}. {paper.abstract}", "title and abstract")
-    if report.examined_paper:
-        check = topic_drift(report.research_question, report.examined_paper, "title")
-        check.detail += " (judged from the title only: the paper's metadata is not cached)"
-        return check
-    return ReportCheck(name="topic-drift", ok=None, detail="no examined paper to compare the question with")
+    if paper is None:
+        return ReportCheck(name="topic-drift", ok=None, detail="no examined paper to compare the question with")
+    check = topic_drift(report.research_question, paper)
+    if paper.notes:
+        check.detail += f" ({'; '.join(paper.notes)})"
+    if not paper.abstract and not paper.full_text:
+        check.detail += " (judged from the title only: neither the paper's metadata nor its PDF is cached)"
+    return check
+
+
+def _pdf_pages(ref: SourceRef) -> tuple[list[str], str | None]:
+    """The non-empty page texts of the cached PDF of `ref` (none cached: []), and why not when it is unreadable."""
+    from claimcheck.sources.pdf import PdfError, load_pdf
+
+    pdf, _ = find_pdf(ref)
+    if pdf is None:
+        return [], None
+    try:
+        return [t for t in load_pdf(pdf).page_texts if t], None
+    except PdfError as exc:
+        return [], f"PDF unreadable: {exc}"
+
+
+def _reference_text(ref: SourceRef) -> tuple[str, str] | None:
+    """(title, text) of a cached reference: its metadata's title and abstract, else its PDF's first page."""
+    meta = load_metadata(ref.arxiv_id)
+    if meta is not None:
+        return meta.title, f"{meta.title}. {meta.abstract}"
+    pages, _ = _pdf_pages(ref)
+    return ("", pages[0]) if pages else None
 
 
 def _reference_checks(report: Report, claims: list[Claim]) -> list[ReportCheck]:
     if not report.references:
         return [ReportCheck(name="references-relevance", ok=None, detail="the report lists no references")]
-    metas = {ref.versioned_id: load_metadata(ref.arxiv_id) for ref in report.references}
-    missing = [r for r, m in metas.items() if m is None]
+    cached = {ref.versioned_id: _reference_text(ref) for ref in report.references}
+    missing = [r for r, text in cached.items() if text is None]
     checks = [
         ReportCheck(
             name="references-cached",
             ok=None if missing else True,  # absent from the cache is unknown, not a fault of the report
-            detail=f"not in the cache: {', '.join(missing)} (run `claimcheck sources fetch`)"
+            detail=f"not in the cache: {', '.join(missing)} (run `claimcheck sources fetch` or `sources add`)"
             if missing
-            else f"all {len(metas)} references resolved",
+            else f"all {len(cached)} references resolved",
         )
     ]
     texts = [c.completed_text or c.text for c in claims]
@@ -128,16 +90,16 @@ def _reference_checks(report: Report, claims: list[Claim]) -> list[ReportCheck]:
         checks.append(ReportCheck(name="references-relevance", ok=None, detail="the report has no claims"))
         return checks
     unrelated, scored = [], 0
-    for ref_id, meta in metas.items():
-        if meta is None:
+    for ref_id, found in cached.items():
+        if found is None:
             continue
         scored += 1
-        paper = f"{meta.title}. {meta.abstract}"
+        title, paper = found
         best = max(coverage(t, paper) for t in texts)
-        if best < REFERENCE_RELEVANCE and not _claims_name_method(meta.title, texts):
-            unrelated.append(f"{ref_id} ({meta.title!r}, best claim overlap {best:.0%})")
+        if best < REFERENCE_RELEVANCE and not (title and _claims_name_method(title, texts)):
+            unrelated.append(f"{ref_id} ({title or 'PDF, first page'!r}, best claim overlap {best:.0%})")
     if not scored:
-        checks.append(ReportCheck(name="references-relevance", ok=None, detail="no reference metadata is cached"))
+        checks.append(ReportCheck(name="references-relevance", ok=None, detail="no reference is cached"))
     elif unrelated:
         detail = f"unrelated to every claim: {'; '.join(unrelated)}"
         checks.append(ReportCheck(name="references-relevance", ok=False, detail=detail))
@@ -194,31 +156,70 @@ def _methodology_checks(report: Report, claims: list[Claim]) -> list[ReportCheck
     return checks
 
 
-def examined_paper(report: Report, claims: list[Claim] | None = None) -> PaperMetadata | None:
-    """Cached metadata of the paper the report examines: its own arXiv id, else the reference whose title matches
-    the examined title, else the source most of the report's claims cite (ingest ties claims to it)."""
+def _published(arxiv_id: str, meta: PaperMetadata | None) -> date | None:
+    """The paper's first version's date: from its metadata, else from a new-style id (2301.12566: January 2023)."""
+    if meta is not None and meta.published is not None:
+        return meta.published.date()
+    match = _NEW_STYLE_ID.match(arxiv_id)
+    return date(2000 + int(match["yy"]), int(match["mm"]), 1) if match and 1 <= int(match["mm"]) <= 12 else None
+
+
+def paper_text(arxiv_id: str, title: str | None = None) -> PaperText:
+    """What the cache holds of a paper: metadata (the API's or a saved abstract page's) and a PDF's full text."""
+    from claimcheck.ingest.papers import catalogue
+
+    meta = load_metadata(arxiv_id)
+    known = next((p for p in catalogue() if p.arxiv_id == arxiv_id), None)
+    paper = PaperText(
+        title=meta.title if meta else (known.title if known else title or arxiv_id),
+        abstract=meta.abstract if meta else "",
+        published=_published(arxiv_id, meta),
+        method_names=tuple(known.method_names) if known else (),
+    )
+    pages, unreadable = _pdf_pages(SourceRef(arxiv_id=arxiv_id))
+    paper.full_text, paper.pages = " ".join(pages), len(pages)
+    paper.notes += [unreadable] if unreadable else []
+    return paper
+
+
+def _examined_id(report: Report, claims: list[Claim] | None) -> str | None:
+    """The examined paper's arXiv id: the report's own, else the reference whose cached title is the examined
+    title, else the known paper of that title, else the source most of the report's claims cite."""
+    from claimcheck.ingest.papers import find_paper
+
     if report.arxiv is not None:
-        return load_metadata(report.arxiv.arxiv_id)
+        return report.arxiv.arxiv_id
     want = key(report.examined_paper or "")
-    best: tuple[float, PaperMetadata | None] = (0.0, None)
+    best: tuple[float, str | None] = (0.0, None)
     for ref in report.references:
         meta = load_metadata(ref.arxiv_id)
         if meta is None or not want:
             continue
         if key(meta.title) == want:
-            return meta
+            return ref.arxiv_id
         overlap = coverage(report.examined_paper or "", meta.title)
         if overlap > best[0]:
-            best = (overlap, meta)
+            best = (overlap, ref.arxiv_id)
     if best[0] >= 0.8:
         return best[1]
+    known = find_paper(report.examined_paper)
+    if known is not None:
+        return known.arxiv_id
     cited = Counter(
         s.arxiv_id for c in claims or [] if any(m.report == report.id for m in c.mentions) for s in c.sources
     )
-    return load_metadata(cited.most_common(1)[0][0]) if cited else None
+    return cited.most_common(1)[0][0] if cited else None
 
 
-def check_report(report: Report, claims: list[Claim], paper: PaperMetadata | None) -> list[ReportCheck]:
+def examined_paper(report: Report, claims: list[Claim] | None = None) -> PaperText | None:
+    """What the cache holds of the paper the report examines; its title alone when nothing is cached."""
+    arxiv_id = _examined_id(report, claims)
+    if arxiv_id is not None:
+        return paper_text(arxiv_id, report.examined_paper)
+    return PaperText(title=report.examined_paper) if report.examined_paper else None
+
+
+def check_report(report: Report, claims: list[Claim], paper: PaperText | None) -> list[ReportCheck]:
     """All report checks. `claims` may be the whole registry: only this report's mentions are counted."""
     mine = [c for c in claims if any(m.report == report.id for m in c.mentions)]
     return [_drift_check(report, paper), *_reference_checks(report, mine), *_methodology_checks(report, mine)]
@@ -228,4 +229,4 @@ def reference_ids(report: Report) -> list[SourceRef]:
     return list(report.references) + ([report.arxiv] if report.arxiv else [])
 
 
-__all__ = ["ReportCheck", "check_report", "examined_paper", "reference_ids", "topic_drift"]
+__all__ = ["PaperText", "ReportCheck", "check_report", "examined_paper", "paper_text", "reference_ids", "topic_drift"]

@@ -70,7 +70,8 @@ def test_bad_file_fails_the_batch_and_leaves_the_registry(tmp_path: Path, report
     broken.write_bytes(bad)
     result = run("ingest", reports[1], broken, "--registry", reg)
     assert result.exit_code == 1
-    assert result.stderr.count("\n") == 1 and "broken.txt" in result.stderr
+    first, last = result.stderr.splitlines()  # the bad file on its line, then what became of the batch
+    assert "broken.txt" in first and "nothing written" in last
     assert "Traceback" not in result.output + result.stderr
     assert reg.read_bytes() == before
 
@@ -115,6 +116,78 @@ def test_a_directory_stands_for_its_files(tmp_path: Path, reports: list[Path]) -
     result = run("ingest", tmp_path, "--registry", reg)
     assert result.exit_code == 0, result.output
     assert len(json.loads(run("list", "--registry", reg, "--json").stdout)) == 7
+    assert ".hidden" not in result.stderr
+
+
+def _bad_reports(folder: Path) -> list[Path]:
+    one = folder / "no-table.txt"
+    one.write_text(rf.synthesis_report().replace("Claim\tVerified\tConfidence\n", ""))
+    two = folder / "bad-tick.txt"
+    two.write_text(rf.synthesis_report([("A claim about retrieval.", "maybe", "0.1")]))
+    return [one, two]
+
+
+def test_a_batch_with_two_bad_files_lists_both_and_writes_nothing(tmp_path: Path, reports: list[Path]) -> None:
+    reg = tmp_path / "out.yaml"
+    bad = _bad_reports(tmp_path)
+    result = run("ingest", reports[0], *bad, reports[1], "--registry", reg)
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert len(lines) == 3 and "no-table.txt" in lines[0] and "bad-tick.txt" in lines[1]
+    assert "2 bad files of 4" in lines[2]
+    assert not reg.exists()
+
+
+def test_skip_bad_ingests_the_good_files_and_lists_the_rest(tmp_path: Path, reports: list[Path]) -> None:
+    reg = tmp_path / "out.yaml"
+    result = run("ingest", reports[0], *_bad_reports(tmp_path), reports[1], "--skip-bad", "--registry", reg)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.count("skipped (bad):") == 2
+    assert len(json.loads(run("list", "--registry", reg, "--json").stdout)) == 7
+
+
+def test_a_folder_is_walked_and_its_non_reports_are_skipped(tmp_path: Path) -> None:
+    folder = tmp_path / "reports"
+    (folder / "2026" / "june").mkdir(parents=True)  # only sub-folders at the top
+    (folder / "2026" / "june" / "a.txt").write_text(rf.synthesis_report())
+    (folder / "2026" / "page.txt").write_text(rf.ARXIV_PAGE)
+    (folder / "2026" / "SOURCES.tsv").write_text("id\tfile\n1\ta.txt\n")
+    (folder / "2026" / "paper.pdf").write_bytes(b"%PDF-1.4\n\x00\x01\x02")
+    (folder / ".git").mkdir()
+    (folder / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    reg = tmp_path / "out.yaml"
+    result = run("ingest", folder, "--registry", reg)
+    assert result.exit_code == 0, result.output
+    skipped = [line for line in result.stderr.splitlines() if line.startswith("skipped:")]
+    assert len(skipped) == 2 and any("SOURCES.tsv" in s for s in skipped) and any("paper.pdf" in s for s in skipped)
+    assert "HEAD" not in result.stderr
+    assert len(json.loads(run("list", "--registry", reg, "--json").stdout)) == 7
+
+
+def test_a_report_with_a_fault_in_a_folder_fails_the_batch(tmp_path: Path) -> None:
+    (tmp_path / "good.txt").write_text(rf.synthesis_report())
+    _bad_reports(tmp_path)
+    result = run("ingest", tmp_path, "--registry", tmp_path / "out.yaml")
+    assert result.exit_code == 1 and result.stderr.count("error:") == 3
+
+
+@pytest.mark.parametrize("content", [None, b"id\tfile\n"])
+def test_finding_nothing_is_an_error(tmp_path: Path, content: bytes | None) -> None:
+    folder = tmp_path / "empty"
+    (folder / "sub").mkdir(parents=True)
+    if content is not None:
+        (folder / "sub" / "SOURCES.tsv").write_bytes(content)
+    result = run("ingest", folder, "--registry", tmp_path / "out.yaml")
+    assert result.exit_code == 1 and "nothing to ingest" in result.stderr
+    assert not (tmp_path / "out.yaml").exists()
+
+
+def test_a_utf16_report_ingests(tmp_path: Path) -> None:
+    report = tmp_path / "windows.txt"
+    report.write_bytes(rf.synthesis_report().replace("\n", "\r\n").encode("utf-16"))
+    reg = tmp_path / "out.yaml"
+    assert run("ingest", report, "--registry", reg).exit_code == 0
+    assert len(json.loads(run("list", "--registry", reg, "--json").stdout)) == 5
 
 
 def test_committed_registry_lists_through_the_real_entry_point() -> None:
@@ -156,3 +229,14 @@ def test_show_gives_the_stored_verdict_with_its_validity_checks(
     assert result.exit_code == 0 and "verdict (from the stored run records)" in text
     assert "direction-not-reproduced" in text
     assert "check bm25-beats-random passed" in text and "check power" in text
+
+
+def test_show_gives_the_quantity_note(tmp_path: Path) -> None:
+    report = tmp_path / "r.txt"
+    row = ("COCO-DR Base model achieves an nDCG@10 score of 78.9 on the TREC-COVID dataset.", "✓", "0.5")
+    report.write_text(rf.synthesis_report([row]))
+    reg = tmp_path / "out.yaml"
+    assert run("ingest", report, "--registry", reg).exit_code == 0
+    shown = run("show", "coco-dr-base-ndcg10-trec-covid", "--registry", reg)
+    assert "quantity note" in shown.output and "read as percent" in shown.output
+    assert "78.9%" in shown.output

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+import report_fixtures as rf
 from typer.testing import CliRunner
 
 from claimcheck.cli import app
@@ -14,7 +15,7 @@ from claimcheck.models import Claim as ClaimModel
 from claimcheck.models import ClaimRegistry, EvidenceResult, Mention, Methodology, Quantity, Report, SourceRef
 from claimcheck.registry import save_registry
 from claimcheck.sources import arxiv_client
-from claimcheck.sources.cache import pdf_path
+from claimcheck.sources.cache import PaperMetadata, load_metadata, pdf_path, save_metadata
 from claimcheck.sources.synthetic import atom_entry, atom_feed, example_pages, write_pdf
 
 runner = CliRunner()
@@ -130,3 +131,67 @@ def test_check_reports_flags_drift_and_methodology(registry: Path) -> None:
     assert any("topic-drift" in line and "flagged" in line for line in lines)
     assert any("methodology-verified" in line and "flagged" in line for line in lines)  # says 1, ticks 4
     assert any("methodology-claims" in line and "ok" in line for line in lines)
+
+
+def test_add_an_abstract_page_as_the_papers_metadata(tmp_path: Path) -> None:
+    page = tmp_path / "page.txt"
+    page.write_text(rf.ARXIV_RENDERINGS["classic"])
+    result = runner.invoke(app, ["sources", "add", "2210.15212", str(page)])
+    assert result.exit_code == 0, result.output
+    meta = load_metadata("2210.15212")
+    assert (meta.title, meta.version, meta.source) == (rf.COCO_TITLE, 2, "abstract-page")
+    assert meta.abstract == rf.COCO_ABSTRACT and meta.authors[0] == "Yue Yu"
+    assert meta.published.date().isoformat() == "2022-10-27" and meta.categories == ["cs.IR", "cs.CL"]
+    assert "COCO-DR" in runner.invoke(app, ["sources", "list"]).output
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (rf.ARXIV_PAGE, "the page is arXiv:2509.25638, not 2210.15212"),
+        ("just some notes\n", "neither a PDF nor an arXiv abstract page"),
+        ("<html><body>Title: x</body></html>", "HTML"),
+    ],
+)
+def test_add_refuses_a_page_of_another_paper_or_no_page(tmp_path: Path, content: str, problem: str) -> None:
+    page = tmp_path / "page.txt"
+    page.write_text(content)
+    result = runner.invoke(app, ["sources", "add", "2210.15212", str(page)])
+    assert result.exit_code == 1 and problem in result.output
+    assert load_metadata("2210.15212") is None
+
+
+def test_an_added_page_never_replaces_the_apis_metadata(tmp_path: Path) -> None:
+    save_metadata(PaperMetadata(arxiv_id="2210.15212", version=2, title="From the API", abstract="A."))
+    page = tmp_path / "page.txt"
+    page.write_text(rf.ARXIV_RENDERINGS["classic"])
+    result = runner.invoke(app, ["sources", "add", "2210.15212", str(page)])
+    assert result.exit_code == 0 and "kept the arXiv API's metadata" in result.output
+    assert load_metadata("2210.15212").title == "From the API"
+
+
+def _checks(registry: Path) -> dict[str, str]:
+    """check-reports runs (exit 0); its checks' details, read through the library (the table wraps them)."""
+    from claimcheck.registry import load_registry
+    from claimcheck.sources.report_checks import check_report, examined_paper
+
+    assert runner.invoke(app, ["check-reports", "--registry", str(registry)]).exit_code == 0
+    reg = load_registry(registry, check_experiments=False)
+    (report,) = reg.reports
+    checks = check_report(report, reg.claims, examined_paper(report, reg.claims))
+    return {c.name: f"{c.ok} {c.detail}" for c in checks}
+
+
+def test_check_reports_reads_a_cached_page_or_pdf_instead_of_the_title(registry: Path, tmp_path: Path) -> None:
+    before = _checks(registry)
+    assert "title only" in before["topic-drift"] and "2210.15212v2" in before["references-cached"]
+    paper = write_pdf(tmp_path / "paper.pdf", example_pages())
+    assert runner.invoke(app, ["sources", "add", "2210.15212v2", str(paper)]).exit_code == 0
+    with_pdf = _checks(registry)
+    assert "2210.15212v2" not in with_pdf["references-cached"]  # a cached PDF resolves the reference
+    assert "full text" in with_pdf["topic-drift"] and "title only" not in with_pdf["topic-drift"]
+    page = tmp_path / "page.txt"
+    page.write_text(rf.ARXIV_RENDERINGS["classic"])
+    assert runner.invoke(app, ["sources", "add", "2210.15212v2", str(page)]).exit_code == 0
+    with_page = _checks(registry)
+    assert "title and abstract" in with_page["topic-drift"] and with_page["topic-drift"].startswith("False")

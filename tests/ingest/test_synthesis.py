@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 import report_fixtures as rf
+from hostile import BOUND_S, parse_seconds
 
 from claimcheck.ingest.errors import IngestError
 from claimcheck.ingest.parse import parse_bytes, parse_text
@@ -93,7 +94,8 @@ def test_title_with_or_without_hash() -> None:
         (b"  \n\n \t\n", "empty"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
         (b"<!DOCTYPE html><html><body>hi</body></html>", "HTML"),
-        (b"\xff\xfe\xfa not utf-8", "UTF-8"),
+        (b"\xfa\xfb not utf-8", "UTF-8"),  # (\xff\xfe would be a UTF-16 byte-order mark)
+        (b"\xff\xfe\x00\xd8 x", "not valid UTF-16"),  # a mark, then a lone surrogate
         (b"Just some notes\n\nwith no structure at all.\n", "unknown layout"),
     ],
 )
@@ -104,6 +106,24 @@ def test_foreign_input_is_one_clear_error(content: bytes, problem: str) -> None:
     assert message.startswith("bad.txt")
     assert problem in message
     assert "\n" not in message
+
+
+@pytest.mark.parametrize(
+    "encode",
+    [
+        lambda t: t.encode("utf-16"),  # with its byte-order mark, as Windows editors save "Unicode"
+        lambda t: t.encode("utf-16-le"),  # no mark
+        lambda t: t.encode("utf-16-be"),
+        lambda t: t.encode("utf-8-sig"),
+        lambda t: t.encode("utf-32"),
+    ],
+    ids=["utf-16", "utf-16-le", "utf-16-be", "utf-8-bom", "utf-32"],
+)
+def test_utf16_and_byte_order_marks_decode(encode) -> None:
+    text = rf.synthesis_report()
+    parsed = parse_bytes(encode(text.replace("\n", "\r\n")), "r.txt")
+    assert parsed.report == parse_text(text, "r.txt").report
+    assert [m.text for m in parsed.mentions] == [r[0] for r in rf.COCO_ROWS]
 
 
 def test_missing_claims_table_names_the_line() -> None:
@@ -133,3 +153,47 @@ def test_bad_cells_are_errors(tick: str, conf: str) -> None:
 def test_empty_claims_table_is_an_error() -> None:
     with pytest.raises(IngestError, match="no rows"):
         parse_text(rf.synthesis_report([]), "r.txt")
+
+
+def _report_with(line: str, replacing: str = "Claim\tVerified\tConfidence") -> str:
+    """A 3 KB report whose `replacing` line is `line` (the header row, by default)."""
+    return rf.synthesis_report().replace(replacing, line)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        _report_with("Claim" + " " * 3000),  # once cubic in the header pattern: past 30 s
+        _report_with("Claim" + " " * 3000 + "x"),
+        _report_with("Claim" + " " * 3000 + "Verified" + " " * 3000 + "x"),
+        _report_with("claims" + " " * 200_000, "## 5 Extracted Claims"),  # once quadratic in the heading patterns
+        _report_with("claims" + " " * 200_000 + "x", "## 5 Extracted Claims"),
+        _report_with("## 1" + " " * 100_000 + "x", "## 1 Introduction"),
+        _report_with("COCO-DR" + " " * 100_000 + "x  ✓", rf.COCO_ROWS[0][0] + "\t×\t0.10"),  # a spaced row
+        _report_with("This paper examines:" + " " * 100_000 + "x", "This paper examines:"),
+        _report_with("1" * 100_000 + " papers retrieved.", "14 papers retrieved."),
+        _report_with("score of " + "1" * 100_000 + "/10", "score: 5.2/10"),
+    ],
+    ids=lambda t: f"{len(t)}-chars",
+)
+def test_hostile_lines_ingest_or_fail_in_well_under_a_second(text: str) -> None:
+    assert parse_seconds(text) < BOUND_S
+
+
+def test_tabs_or_two_spaces_separate_the_header_cells() -> None:
+    for header in ("Claim  Verified  Confidence", "Claims\t Verified \tConfidence", "CLAIM\tVERIFIED\tCONFIDENCE"):
+        assert parse_text(_report_with(header), "r.txt").rows == len(rf.COCO_ROWS)
+    with pytest.raises(IngestError, match="header"):
+        parse_text(_report_with("Claim Verified Confidence"), "r.txt")  # single spaces: words, not cells
+
+
+def test_a_huge_count_is_not_a_figure() -> None:
+    report = parse_text(_report_with("1" * 5000 + " papers retrieved.", "14 papers retrieved."), "r.txt").report
+    assert report.methodology.papers_retrieved == 14  # from "yielded 14 papers", not the 5,000-digit run
+
+
+def test_an_overlong_row_is_an_error_naming_its_line() -> None:
+    text = _report_with("A claim " * 1000 + "\t✓\t0.5", rf.COCO_ROWS[0][0] + "\t×\t0.10")
+    with pytest.raises(IngestError, match="row is 8006 characters") as err:
+        parse_text(text, "r.txt")
+    assert err.value.line == text.split("\n").index("A claim " * 1000 + "\t✓\t0.5") + 1

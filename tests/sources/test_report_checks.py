@@ -6,20 +6,19 @@ import pytest
 
 from claimcheck.models import Claim, Mention, Methodology, Report, SourceRef
 from claimcheck.sources.cache import PaperMetadata, save_metadata
-from claimcheck.sources.report_checks import ReportCheck, check_report, examined_paper, topic_drift
+from claimcheck.sources.report_checks import PaperText, ReportCheck, check_report, examined_paper, topic_drift
 
 from .conftest import ABSTRACT
 
-TEXT_PAPER = PaperMetadata(
+TEXT_META = PaperMetadata(
     arxiv_id="2210.15212",
     version=2,
     title="COCO-DR: Combating Distribution Shifts in Zero-Shot Dense Retrieval",
     abstract=ABSTRACT,
 )
+TEXT_PAPER = PaperText(title=TEXT_META.title, abstract=TEXT_META.abstract)
 # Our own summary of a multimodal retrieval paper (not its abstract).
-IMAGE_PAPER = PaperMetadata(
-    arxiv_id="2509.25638",
-    version=1,
+IMAGE_PAPER = PaperText(
     title="Generalized Contrastive Learning for Universal Multimodal Retrieval",
     abstract="A loss that contrasts images, captions and their fused embeddings within a batch improves "
     "multimodal retrieval of image-text keys on M-BEIR, MMEB and CoVR.",
@@ -50,13 +49,13 @@ def test_matching_reports_are_not_drift() -> None:
 
 
 def test_text_question_over_multimodal_paper_is_drift() -> None:
-    check = topic_drift("Does it improve passage ranking on MS MARCO and BEIR?", IMAGE_PAPER.abstract, "abstract")
+    check = topic_drift("Does it improve passage ranking on MS MARCO and BEIR?", IMAGE_PAPER)
     assert check.ok is False and "text retrieval" in check.detail
 
 
 def test_without_metadata_the_title_is_used_and_said() -> None:
     r = report("Can it improve cross-modal retrieval on the COCO text-image benchmark?", TEXT_PAPER.title)
-    check = named(check_report(r, [], None), "topic-drift")
+    check = named(check_report(r, [], examined_paper(r)), "topic-drift")
     assert check.ok is False and "title only" in check.detail
     assert named(check_report(report(None), [], None), "topic-drift").ok is None
 
@@ -72,7 +71,7 @@ def _seed_report(seeds_dir: Path, prefix: str) -> Report:
 def test_seed_reports_drift_from_their_examined_papers(seeds_dir: Path, prefix: str) -> None:
     """000 asks about COCO text-image retrieval over COCO-DR; 001 about Flickr30k-Entities over OPTICAL."""
     r = _seed_report(seeds_dir, prefix)
-    assert named(check_report(r, [], None), "topic-drift").ok is False
+    assert named(check_report(r, [], examined_paper(r)), "topic-drift").ok is False
     if prefix == "000":
         assert named(check_report(r, [], TEXT_PAPER), "topic-drift").ok is False
 
@@ -106,7 +105,7 @@ def test_methodology_figures_that_disagree_with_the_table_are_flagged() -> None:
 
 
 def test_reference_relevance_uses_cached_metadata() -> None:
-    save_metadata(TEXT_PAPER)
+    save_metadata(TEXT_META)
     save_metadata(
         PaperMetadata(
             arxiv_id="2601.18190",
@@ -123,9 +122,9 @@ def test_reference_relevance_uses_cached_metadata() -> None:
     assert relevance.ok is False and "2601.18190v1" in relevance.detail and "2210.15212" not in relevance.detail
     cached = named(checks, "references-cached")
     assert cached.ok is None and "2406.15306v1" in cached.detail
-    assert examined_paper(r) == TEXT_PAPER
+    assert (examined_paper(r).title, examined_paper(r).abstract) == (TEXT_META.title, TEXT_META.abstract)
     # Without a matching title, the source the report's claims cite is the examined paper.
     untitled = report("q?", "A title no reference has", references=refs)
-    assert examined_paper(untitled) is None
+    assert examined_paper(untitled) == PaperText(title="A title no reference has")  # the title is all there is
     cited = [Claim(id="c", text="t", sources=[refs[0]], mentions=[Mention(report="r1", text="t")])]
-    assert examined_paper(untitled, cited) == TEXT_PAPER
+    assert examined_paper(untitled, cited).abstract == TEXT_META.abstract

@@ -102,3 +102,69 @@ Cite as: arXiv:2509.25638 [cs.CV]
 Submission history
 [v1] Tue, 30 Sep 2025 01:25:04 UTC (651 KB)
 """
+
+COCO_ABSTRACT = (
+    "We present a new zero-shot dense retrieval (ZeroDR) method, COCO-DR, to improve the generalization ability of "
+    "dense retrieval by combating the distribution shifts between source training tasks and target scenarios. "
+    "COCO-DR outperforms other ZeroDR models with 60x larger size on the BEIR benchmark."
+)
+
+_WRAP_AT = COCO_ABSTRACT.index(" dense retrieval by")  # where the text record wraps its lines
+
+# The same abstract page in the renderings arXiv and its mirrors produce (each saved as text).
+ARXIV_RENDERINGS = {
+    # arXiv before its 2023 redesign: a space after each label, the submission line in parentheses
+    "classic": f"""arXiv.org > cs > arXiv:2210.15212
+
+Computer Science > Information Retrieval
+
+Title: COCO-DR: Combating Distribution Shifts in Zero-Shot Dense Retrieval with Contrastive and Distributionally \
+Robust Learning
+Authors: Yue Yu, Chenyan Xiong, Si Sun, Chao Zhang, Arnold Overwijk
+(Submitted on 27 Oct 2022 (v1), last revised 7 Nov 2022 (this version, v2))
+
+    Abstract: {COCO_ABSTRACT}
+
+Comments: EMNLP 2022 Main Conference
+Subjects: Information Retrieval (cs.IR); Computation and Language (cs.CL)
+Cite as: arXiv:2210.15212 [cs.IR]
+""",
+    # each label on a line of its own (a reader view), the abstract below a blank line, "View PDF" glued on
+    "stacked": f"""export.arxiv.org/abs/2210.15212v2
+Title:
+COCO-DR: Combating Distribution Shifts in Zero-Shot Dense Retrieval with Contrastive and Distributionally Robust \
+Learning
+Authors:
+Yue Yu (Georgia Institute of Technology), Chenyan Xiong, Si Sun and Arnold Overwijk
+View PDFAbstract:
+{COCO_ABSTRACT}
+Subjects:
+Information Retrieval (cs.IR)
+[v1] Thu, 27 Oct 2022 08:20:47 UTC (510 KB)
+[v2] Mon, 7 Nov 2022 02:11:06 UTC (511 KB)
+""",
+    # arXiv's plain-text record (listing mails, ?fmt=txt)
+    "record": f"""\\\\
+arXiv:2210.15212
+Date: Thu, 27 Oct 2022 08:20:47 GMT   (510kb,D)
+Date (revised v2): Mon, 7 Nov 2022 02:11:06 GMT   (511kb,D)
+
+Title: COCO-DR: Combating Distribution Shifts in Zero-Shot Dense Retrieval with
+  Contrastive and Distributionally Robust Learning
+Authors: Yue Yu, Chenyan Xiong, Si Sun, Chao Zhang, Arnold Overwijk
+Categories: cs.IR cs.CL cs.LG
+Comments: EMNLP 2022 Main Conference
+\\\\
+  {COCO_ABSTRACT[:_WRAP_AT]}
+{COCO_ABSTRACT[_WRAP_AT + 1 :]}
+\\\\ ( https://arxiv.org/abs/2210.15212 ,  510kb)
+""",
+    # the page copied without its header, its id and its citation lines
+    "no-id": f"""Title:COCO-DR: Combating Distribution Shifts in Zero-Shot Dense Retrieval with Contrastive and \
+Distributionally Robust Learning
+Authors:Yue Yu, Chenyan Xiong, Si Sun, Chao Zhang, Arnold Overwijk
+View PDF HTML (experimental)Abstract:{COCO_ABSTRACT}
+Comments: EMNLP 2022 Main Conference
+Subjects: Information Retrieval (cs.IR)
+""",
+}
