@@ -113,9 +113,6 @@ class Items:
         n = len(images)
         return cls([str(k) for k in range(n)], list(captions), [Path(p) for p in images], ["image,text"] * n)
 
-    def subset(self, rows: Sequence[int]) -> Items:
-        return Items(*([column[r] for r in rows] for column in (self.ids, self.texts, self.images, self.modalities)))
-
     @staticmethod
     def concat(parts: Sequence[Items]) -> Items:
         columns = ("ids", "texts", "images", "modalities")

@@ -93,31 +93,6 @@ def directional_infonce(
     return torch.nn.functional.cross_entropy(block.masked_fill(excluded, float("-inf")), targets)
 
 
-def gcl_loss(
-    e_i: torch.Tensor,
-    e_t: torch.Tensor,
-    e_it: torch.Tensor,
-    temperature: float | torch.Tensor,
-    *,
-    pairs: Sequence[Pair] = GCL_PAIRS,
-    candidates: Candidates = "all",
-    mask_same_sample: bool = False,
-) -> torch.Tensor:
-    """GCL: mean of the six directional terms, denominators over all 3N batch embeddings but the anchor."""
-    return directional_infonce(
-        {"i": e_i, "t": e_t, "it": e_it},
-        pairs,
-        temperature,
-        candidates=candidates,
-        mask_same_sample=mask_same_sample,
-    )
-
-
-def cl_loss(e_i: torch.Tensor, e_t: torch.Tensor, temperature: float | torch.Tensor) -> torch.Tensor:
-    """Plain CLIP loss: the (i,t), (t,i) terms of GCL with CLIP's denominators (the positive's modality)."""
-    return directional_infonce({"i": e_i, "t": e_t}, CL_PAIRS, temperature, candidates="positive_modality")
-
-
 def named_loss(
     name: str,
     e_i: torch.Tensor,

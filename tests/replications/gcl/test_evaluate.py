@@ -32,7 +32,7 @@ def test_items_are_embedded_by_their_own_modality(setup) -> None:
     encoder, _, _, _, store = setup
     pool = next(p for p in setup[2].values() if "image,text" in p.modalities)
     row = pool.modalities.index("image,text")
-    both = pool.subset([row])
+    both = Items([pool.ids[row]], [pool.texts[row]], [pool.images[row]], [pool.modalities[row]])
     image_only = Items(both.ids, [None], both.images, ["image"])
     text_only = Items(both.ids, both.texts, [None], ["text"])
     options = EvalOptions(batch_size=4)

@@ -83,3 +83,15 @@ def test_full_configuration_runs_on_the_cpu_and_refuses_verdicts_with_placeholde
     )
     assert any("same for every seed" in note for note in out.notes)
     assert any((tmp_path / "crop_cache").iterdir())
+
+
+def test_a_treatment_that_did_not_train_fails_its_check(tmp_path: Path) -> None:
+    """A realistic failure: the continued training does not move the model (learning rate 0)."""
+    exp = get_experiment("gcl.gcl_multimodal")
+    config = exp.config_for("smoke", {"lr": 0.0, "union": False})
+    out = exp.fn(RunContext(experiment=exp.name, scale="smoke", config=config, seeds=[0], work_dir=tmp_path))
+    checks = {c.name: c for c in out.validity}
+    assert not checks["gcl-lowered-heldout-loss"].passed and not checks["cl_fused-lowered-heldout-loss"].passed
+    assert "change +0.0000" in checks["gcl-lowered-heldout-loss"].detail
+    assert checks["cl-baseline-not-degraded"].passed  # an unchanged baseline is not a degraded one
+    assert not any(m.dataset.endswith("@union") for m in out.measurements)

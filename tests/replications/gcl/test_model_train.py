@@ -103,3 +103,15 @@ def test_batch_order_is_seeded_and_covers_an_epoch_before_repeating() -> None:
     assert order == batch_order(10, 4, 3, seed=7) != batch_order(10, 4, 3, seed=8)
     first_epoch = [r for b in order[:3] for r in b]
     assert len(set(first_epoch)) == 9 and all(len(b) == 3 for b in order)
+
+
+@pytest.mark.parametrize(("h", "w", "crop"), [(37, 53, 16), (61, 29, 16), (240, 320, 224)])
+def test_preprocessing_equals_transformers_clip_processor(h: int, w: int, crop: int) -> None:
+    """Crop (PIL bicubic shortest edge, centre crop) then normalise = transformers' PIL CLIP image processor."""
+    clip_processing = pytest.importorskip("transformers.models.clip.image_processing_pil_clip")
+    sizes = {"size": {"shortest_edge": crop}, "crop_size": {"height": crop, "width": crop}}
+    theirs = clip_processing.CLIPImageProcessorPil(**sizes)
+    image = np.random.default_rng(h).integers(0, 256, (h, w, 3), dtype=np.uint8)
+    want = theirs(images=[image], return_tensors="pt")["pixel_values"]
+    got = ImagePreprocessor(**sizes)([image])
+    assert got.shape == want.shape and torch.allclose(got, want, atol=1e-5)
