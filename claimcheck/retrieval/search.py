@@ -3,7 +3,9 @@
 The corpus is scanned in chunks of `chunk_size` rows: each chunk's scores (queries × chunk) are reduced to
 their top k at once and merged into a running top k, so memory holds one chunk of scores, never the full
 queries × corpus matrix. The corpus may be a numpy memmap (read chunk by chunk from disk). Scores come from a
-torch matrix product, or from `faiss.knn` when `backend="faiss"` (faiss-cpu installed).
+torch matrix product, or from `faiss.knn` when `backend="faiss"` (faiss-cpu installed). With `device` (torch
+backend) each chunk is scored and reduced there, e.g. on the GPU beside embeddings already held there; only the
+top k come back to the host.
 """
 
 from __future__ import annotations
@@ -46,8 +48,10 @@ def exact_search(
     chunk_size: int = 50_000,
     query_chunk_size: int = 4_096,
     backend: Literal["torch", "faiss"] = "torch",
+    device: str | torch.device | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Top-`k` corpus rows for each query: (scores, indices), each (n_queries, min(k, n_corpus)), best first.
+    """Top-`k` corpus rows for each query: (scores, indices) on the CPU, each (n_queries, min(k, n_corpus)),
+    best first.
 
     `similarity="cos"` normalises the queries once and each corpus chunk as it is read.
     """
@@ -55,14 +59,17 @@ def exact_search(
 
     metric = None
     if backend == "faiss":
+        if device is not None and torch.device(device).type != "cpu":
+            raise ValueError("the faiss backend searches on the CPU; use backend='torch' for a GPU device")
         import faiss
 
         metric = faiss.METRIC_INNER_PRODUCT
     elif backend != "torch":
         raise ValueError(f"unknown search backend {backend!r}")
+    where = torch.device(device) if device is not None else torch.device("cpu")
     if similarity not in ("dot", "cos"):
         raise ValueError(f"unknown similarity {similarity!r}")
-    q_all = _as_tensor(queries)
+    q_all = _as_tensor(queries).to(where)
     if similarity == "cos":
         q_all = torch.nn.functional.normalize(q_all, dim=-1)
     n_corpus = len(corpus)
@@ -71,10 +78,10 @@ def exact_search(
     out_idx = torch.empty(len(q_all), k, dtype=torch.long)
     for q0 in range(0, len(q_all), query_chunk_size):
         q = q_all[q0 : q0 + query_chunk_size].contiguous()
-        best_s = torch.full((len(q), 0), float("-inf"))
-        best_i = torch.zeros((len(q), 0), dtype=torch.long)
+        best_s = torch.full((len(q), 0), float("-inf"), device=where)
+        best_i = torch.zeros((len(q), 0), dtype=torch.long, device=where)
         for c0 in range(0, n_corpus, chunk_size):
-            chunk = _as_tensor(corpus[c0 : c0 + chunk_size])
+            chunk = _as_tensor(corpus[c0 : c0 + chunk_size]).to(where)
             if similarity == "cos":
                 chunk = torch.nn.functional.normalize(chunk, dim=-1)
             s, i = _chunk_topk(q, chunk, min(k, len(chunk)), backend, metric)
@@ -83,8 +90,8 @@ def exact_search(
             top_s, pos = torch.topk(merged_s, min(k, merged_s.shape[1]), dim=1)
             best_s, best_i = top_s, torch.gather(merged_i, 1, pos)
             del chunk, s, i
-        out_scores[q0 : q0 + len(q)] = best_s
-        out_idx[q0 : q0 + len(q)] = best_i
+        out_scores[q0 : q0 + len(q)] = best_s.cpu()
+        out_idx[q0 : q0 + len(q)] = best_i.cpu()
     return out_scores, out_idx
 
 

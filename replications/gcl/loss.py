@@ -7,7 +7,10 @@ embeddings and whose positive for anchor j is the modality-`b` embedding of the 
 GCL (arXiv 2509.25638, as `../shared/REFERENCE.md` states it) is the mean of the six terms
 (i,t), (i,it), (t,i), (t,it), (it,t), (it,i), each with a softmax denominator over *all 3N embeddings of the
 batch except the anchor itself*. CL is the (i,t), (t,i) special case with CLIP's denominator (the N embeddings
-of the positive's modality). Both go through `directional_infonce`, so they cannot drift apart.
+of the positive's modality). The ablation "CL plus the fused terms" (`cl_fused`) keeps GCL's six terms but gives
+each CLIP's denominator: it trains the fused embedding without GCL's joint softmax over every modality, so a
+GCL − cl_fused difference is what the joint normalisation adds beyond training the fused embedding at all.
+All three go through `directional_infonce` (the `LOSSES` table), so they cannot drift apart.
 
 Options the paper's text leaves open are arguments with stated defaults:
 - `candidates`: "all" (every embedding of the modalities present, anchor excluded; GCL's default) or
@@ -32,6 +35,13 @@ Candidates = Literal["all", "positive_modality"]
 GCL_PAIRS: tuple[Pair, ...] = (("i", "t"), ("i", "it"), ("t", "i"), ("t", "it"), ("it", "t"), ("it", "i"))
 CL_PAIRS: tuple[Pair, ...] = (("i", "t"), ("t", "i"))
 MODALITIES: tuple[Modality, ...] = ("i", "t", "it")
+LossName = Literal["cl", "gcl", "cl_fused"]
+# name -> (terms, denominators): the training objectives the experiment compares
+LOSSES: dict[str, tuple[tuple[Pair, ...], Candidates]] = {
+    "cl": (CL_PAIRS, "positive_modality"),
+    "gcl": (GCL_PAIRS, "all"),
+    "cl_fused": (GCL_PAIRS, "positive_modality"),
+}
 
 
 def directional_infonce(
@@ -83,26 +93,20 @@ def directional_infonce(
     return torch.nn.functional.cross_entropy(block.masked_fill(excluded, float("-inf")), targets)
 
 
-def gcl_loss(
+def named_loss(
+    name: str,
     e_i: torch.Tensor,
     e_t: torch.Tensor,
     e_it: torch.Tensor,
     temperature: float | torch.Tensor,
     *,
-    pairs: Sequence[Pair] = GCL_PAIRS,
-    candidates: Candidates = "all",
     mask_same_sample: bool = False,
 ) -> torch.Tensor:
-    """GCL: mean of the six directional terms, denominators over all 3N batch embeddings but the anchor."""
+    """The objective `name` of `LOSSES` (`mask_same_sample` applies where the denominators mix modalities)."""
+    if name not in LOSSES:
+        raise ValueError(f"unknown loss {name!r}; known: {sorted(LOSSES)}")
+    pairs, candidates = LOSSES[name]
+    embeddings = {"i": e_i, "t": e_t, "it": e_it}
     return directional_infonce(
-        {"i": e_i, "t": e_t, "it": e_it},
-        pairs,
-        temperature,
-        candidates=candidates,
-        mask_same_sample=mask_same_sample,
+        embeddings, pairs, temperature, candidates=candidates, mask_same_sample=mask_same_sample and candidates == "all"
     )
-
-
-def cl_loss(e_i: torch.Tensor, e_t: torch.Tensor, temperature: float | torch.Tensor) -> torch.Tensor:
-    """Plain CLIP loss: the (i,t), (t,i) terms of GCL with CLIP's denominators (the positive's modality)."""
-    return directional_infonce({"i": e_i, "t": e_t}, CL_PAIRS, temperature, candidates="positive_modality")

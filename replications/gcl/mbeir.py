@@ -1,52 +1,87 @@
-"""M-BEIR's file format (UniIR, TIGER-AI-Lab) and its evaluation: Recall@k as UniIR computes it, i.e. hit@k.
+"""M-BEIR's files (UniIR, TIGER-AI-Lab) and its evaluation sets as UniIR's test configuration names them.
 
-Layout under an M-BEIR directory, for a dataset-task name such as `mscoco_task0` (released) or `world_task0`:
+Layout under an M-BEIR directory:
 
-    query/<split>/mbeir_<name>_<split>.jsonl        {"qid", "query_txt", "query_img_path", "query_modality",
+    query/<split>/mbeir_<set>_<split>.jsonl         {"qid", "query_txt", "query_img_path", "query_modality",
                                                      "pos_cand_list", "neg_cand_list", "task_id", ...}
-    cand_pool/local/mbeir_<name>_cand_pool.jsonl    {"did", "txt", "img_path", "modality", ...}
-    qrels/<split>/mbeir_<name>_<split>_qrels.txt    "<qid> 0 <did> <relevance> <task_id>" per line
+    cand_pool/local/mbeir_<pool>_cand_pool.jsonl    {"did", "txt", "img_path", "modality", ...}
+    qrels/<split>/mbeir_<set>_<split>_qrels.txt     "<qid> 0 <did> <relevance> <task_id>" per line
 
-Image paths are relative to the M-BEIR directory. A query or candidate of modality "image,text" is embedded as
-the fused embedding (UniIR's CLIP score fusion), "image" as the image embedding, "text" as the text embedding.
+A set's queries and qrels are named after the set (`mscoco_task0`), its local pool after UniIR's
+`correspond_cand_pools_name`: the same name, except MSCOCO, whose val and test pools are separate files
+(`mscoco_task0_test`, `mscoco_task3_test`). The global pool (UniIR's "UNION", M-BEIR's 5.6 M candidates) is the
+concatenation of the local pools of the evaluated sets, as UniIR's embedder builds it; every set is also ranked
+against it, with the same qrels. Image paths are relative to the M-BEIR directory.
 
-UniIR's `compute_recall_at_k` is 1 when any relevant candidate is among the top k and 0 otherwise (0 for a
-query without relevant candidates): ir_measures calls that `Success@k`, the name used in our measurements.
-Ranking is exact cosine similarity over the task's local pool.
+UniIR's `compute_recall_at_k` is 1 when any relevant candidate is among the top k and 0 otherwise (0 for a query
+without relevant candidates): ir_measures calls that `Success@k`. UniIR reports it at k = 10 for Fashion200K
+and FashionIQ and at k = 5 elsewhere (`correspond_metrics_name`); `UniIR-Recall` is that reported figure.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from replications.gcl.pairs import read_image, write_image
+from replications.gcl.images import Items
+from replications.gcl.pairs import write_image
 
 if TYPE_CHECKING:
-    import torch
-
-    from replications.gcl.model import DualEncoder
     from replications.gcl.world import Task
 
-# The released M-BEIR dataset-task names per task id (local pools), for full-scale runs.
-MBEIR_TEST_SETS: dict[int, tuple[str, ...]] = {
-    0: ("visualnews_task0", "mscoco_task0", "fashion200k_task0"),
-    1: ("webqa_task1",),
-    2: ("edis_task2", "webqa_task2"),
-    3: ("visualnews_task3", "mscoco_task3", "fashion200k_task3"),
-    4: ("nights_task4",),
-    6: ("oven_task6", "infoseek_task6"),
-    7: ("fashioniq_task7", "cirr_task7"),
-    8: ("oven_task8", "infoseek_task8"),
-}
-# UniIR reports Recall@10 for these datasets and Recall@5 elsewhere
-K_AT_10 = ("fashion200k", "fashioniq")
+UNIIR_RECALL = "UniIR-Recall"
+UNION = "union"
+
+
+class MBeirSet(BaseModel):
+    """One evaluation set: its queries and qrels, its local pool, and the recall cutoff UniIR reports for it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(description="dataset-task name of the query and qrels files, e.g. mscoco_task0")
+    pool: str = Field(description="local candidate pool, e.g. mscoco_task0_test")
+    k: int = Field(default=5, ge=1, description="UniIR's reported Recall@k for this set")
+
+
+def _uniir_set(name: str) -> MBeirSet:
+    pool = f"{name}_test" if name.startswith("mscoco_") else name  # MSCOCO: separate val and test pools
+    return MBeirSet(name=name, pool=pool, k=10 if name.startswith(("fashion200k", "fashioniq")) else 5)
+
+
+# UniIR's test sets (clip_scorefusion/.../eval/inbatch/retrieval.yaml), in its order.
+MBEIR_TEST_SETS: tuple[MBeirSet, ...] = tuple(
+    _uniir_set(n)
+    for n in (
+        "visualnews_task0", "mscoco_task0", "fashion200k_task0", "webqa_task1", "edis_task2", "webqa_task2",
+        "visualnews_task3", "mscoco_task3", "fashion200k_task3", "nights_task4", "oven_task6", "infoseek_task6",
+        "fashioniq_task7", "cirr_task7", "oven_task8", "infoseek_task8",
+    )
+)  # fmt: skip
+
+
+def mbeir_sets(names: Sequence[str | dict[str, Any]] | None) -> list[MBeirSet]:
+    """The sets a config names: UniIR's names (their pools and k as UniIR has them) or explicit entries."""
+    if not names:
+        return list(MBEIR_TEST_SETS)
+    known = {s.name: s for s in MBEIR_TEST_SETS}
+    out = []
+    for entry in names:
+        if isinstance(entry, dict):
+            out.append(MBeirSet.model_validate(entry))
+        elif entry in known:
+            out.append(known[entry])
+        else:
+            raise ValueError(f"mbeir_sets: unknown set {entry!r}; UniIR's test sets: {', '.join(known)}")
+    return out
+
+
+def union_name(dataset: str) -> str:
+    """Measurement name of a set ranked against the global pool."""
+    return f"{dataset}@{UNION}"
 
 
 class MBeirQuery(BaseModel):
@@ -70,25 +105,6 @@ class MBeirCandidate(BaseModel):
     modality: str
 
 
-@dataclass
-class MBeirTask:
-    name: str
-    root: Path
-    queries: list[MBeirQuery]
-    candidates: list[MBeirCandidate]
-    qrels: dict[str, set[str]]
-    cache_images: bool = True  # the synthetic tasks are small and are evaluated several times per run
-    _images: dict[str, np.ndarray] = field(default_factory=dict)
-
-    def image(self, path: str) -> np.ndarray:
-        if path in self._images:
-            return self._images[path]
-        image = read_image(self.root / path)
-        if self.cache_images:
-            self._images[path] = image
-        return image
-
-
 def paths(root: str | Path, name: str, split: str = "test", pool: str | None = None) -> dict[str, Path]:
     r = Path(root)
     return {
@@ -98,49 +114,97 @@ def paths(root: str | Path, name: str, split: str = "test", pool: str | None = N
     }
 
 
-def _read_jsonl(path: Path) -> Iterable[dict]:
+def _existing(path: Path, kind: str) -> Path:
+    if not path.is_file():
+        raise FileNotFoundError(f"M-BEIR {kind} file missing: {path} (source: TIGER-Lab/M-BEIR on the HF hub)")
+    return path
+
+
+def _records(path: Path, model: type[BaseModel]) -> Iterator[Any]:
+    """Validated records of a JSONL file; a bad line is an error naming file, line and field."""
     with path.open() as f:
-        for line in f:
-            if line.strip():
-                yield json.loads(line)
+        for number, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                yield model.model_validate_json(line)
+            except ValidationError as exc:
+                err = exc.errors()[0]
+                field = ".".join(str(x) for x in err["loc"]) or "line"
+                raise ValueError(f"{path}:{number}: {field}: {err['msg']}") from None
 
 
 def read_qrels(path: Path) -> dict[str, set[str]]:
     """UniIR's qrels: `qid 0 did relevance task_id`; only positive relevance counts."""
     qrels: dict[str, set[str]] = {}
-    for line in path.read_text().splitlines():
+    for number, line in enumerate(path.read_text().splitlines(), 1):
         fields = line.split()
         if not fields:
             continue
-        if len(fields) < 4:
-            raise ValueError(f"{path}: malformed qrels line {line!r}")
+        if len(fields) < 4 or not fields[3].lstrip("-").isdigit():
+            raise ValueError(f"{path}:{number}: malformed qrels line {line!r} (want: qid 0 did relevance task_id)")
         if int(fields[3]) > 0:
             qrels.setdefault(fields[0], set()).add(fields[2])
     return qrels
 
 
-def load_task(root: str | Path, name: str, split: str = "test", pool: str | None = None) -> MBeirTask:
-    """Queries, local candidate pool and qrels of one M-BEIR dataset-task; raises FileNotFoundError naming
-    the missing file (M-BEIR is released at huggingface.co/datasets/TIGER-Lab/M-BEIR)."""
-    p = paths(root, name, split, pool)
-    for kind, path in p.items():
-        if not path.is_file():
-            raise FileNotFoundError(f"M-BEIR {kind} file missing: {path} (source: TIGER-Lab/M-BEIR on the HF hub)")
-    queries = [MBeirQuery.model_validate(r) for r in _read_jsonl(p["query"])]
-    candidates = [MBeirCandidate.model_validate(r) for r in _read_jsonl(p["pool"])]
-    return MBeirTask(name, Path(root), queries, candidates, read_qrels(p["qrels"]))
+@dataclass
+class QuerySet:
+    set: MBeirSet
+    queries: Items
+    qrels: dict[str, set[str]]
 
 
-def write_world_task(root: str | Path, task: Task, split: str = "test") -> str:
-    """Write a synthetic-world task in M-BEIR's layout (images as .npy under mbeir_images/). Returns its name."""
+def _image(root: Path, rel: str | None) -> Path | None:
+    return root / rel if rel else None
+
+
+def load_queries(root: str | Path, s: MBeirSet, split: str = "test") -> QuerySet:
+    """A set's queries and qrels; raises FileNotFoundError naming a missing file."""
+    r, p = Path(root), paths(root, s.name, split, s.pool)
+    queries = list(_records(_existing(p["query"], "query"), MBeirQuery))
+    items = Items([q.qid for q in queries], [q.query_txt for q in queries],
+                  [_image(r, q.query_img_path) for q in queries], [q.query_modality for q in queries])  # fmt: skip
+    return QuerySet(s, items, read_qrels(_existing(p["qrels"], "qrels")))
+
+
+def load_pool(root: str | Path, pool: str, split: str = "test") -> Items:
+    """A local candidate pool as columns (the released pools hold up to ~1 M candidates each)."""
     r = Path(root)
-    name = f"world_task{task.task_id}"
-    p = paths(r, name, split)
+    path = _existing(paths(root, pool, split, pool)["pool"], "pool")
+    ids: list[str] = []
+    texts: list[str | None] = []
+    images: list[Path | None] = []
+    modalities: list[str] = []
+    for c in _records(path, MBeirCandidate):
+        ids.append(c.did)
+        texts.append(c.txt)
+        images.append(_image(r, c.img_path))
+        modalities.append(c.modality)
+    return Items(ids, texts, images, modalities)
+
+
+def check_union(pools: dict[str, Items]) -> None:
+    """UniIR's global index requires unique candidate ids across the pools it concatenates."""
+    seen: dict[str, str] = {}
+    for name, pool in pools.items():
+        for did in pool.ids:
+            if did in seen:
+                raise ValueError(f"candidate {did} is in pool {seen[did]} and in pool {name}: the global pool "
+                                 "needs unique ids (UniIR asserts them)")  # fmt: skip
+            seen[did] = name
+
+
+def write_world_task(root: str | Path, task: Task, split: str = "test") -> MBeirSet:
+    """Write a synthetic-world task in M-BEIR's layout (images as .npy under mbeir_images/)."""
+    r = Path(root)
+    s = MBeirSet(name=task.mbeir_name, pool=task.mbeir_name, k=5)
+    p = paths(r, s.name, split, s.pool)
     for path in p.values():
         path.parent.mkdir(parents=True, exist_ok=True)
 
     def image_path(prefix: str, item_id: str) -> str:
-        return f"mbeir_images/{name}/{prefix}{item_id}.npy"
+        return f"mbeir_images/{s.name}/{prefix}{item_id}.npy"
 
     with p["query"].open("w") as f:
         for q in task.queries:
@@ -161,68 +225,9 @@ def write_world_task(root: str | Path, task: Task, split: str = "test") -> str:
             f.write(record.model_dump_json() + "\n")
     lines = [f"{task.task_id}:{qid} 0 {task.task_id}:{did} 1 {task.task_id}" for qid, did in task.qrels.items()]
     p["qrels"].write_text("\n".join(lines) + "\n")
-    return name
-
-
-def encode_items(
-    encoder: DualEncoder,
-    read: Callable[[str], np.ndarray],
-    items: Sequence[tuple[str | None, str | None, str]],
-    batch_size: int = 256,
-) -> torch.Tensor:
-    """L2-normalised embeddings of (text, image path, modality) items, each by its own modality."""
-    import torch
-    import torch.nn.functional as F
-
-    out = torch.empty(len(items), encoder.model.config.projection_dim)
-    with torch.no_grad():
-        for start in range(0, len(items), batch_size):
-            chunk = items[start : start + batch_size]
-            with_image = [k for k, (_, img, mod) in enumerate(chunk) if "image" in mod.split(",")]
-            with_text = [k for k, (_, _, mod) in enumerate(chunk) if "text" in mod.split(",")]
-            image_feats = text_feats = None
-            if with_image:
-                images = [read(str(chunk[k][1])) for k in with_image]
-                image_feats = encoder.image_features(encoder.preprocessor(images))
-            if with_text:
-                tokens = encoder.tokenize([chunk[k][0] or "" for k in with_text])
-                text_feats = encoder.text_features(tokens["input_ids"], tokens["attention_mask"])
-            image_row = {k: n for n, k in enumerate(with_image)}
-            text_row = {k: n for n, k in enumerate(with_text)}
-            for k, (_, _, modality) in enumerate(chunk):
-                parts = modality.split(",")
-                if "image" in parts and "text" in parts:
-                    vec = encoder.fuse(image_feats[image_row[k]], text_feats[text_row[k]])  # type: ignore[index]
-                elif "image" in parts:
-                    vec = image_feats[image_row[k]]  # type: ignore[index]
-                elif "text" in parts:
-                    vec = text_feats[text_row[k]]  # type: ignore[index]
-                else:
-                    raise ValueError(f"unknown modality {modality!r}")
-                out[start + k] = F.normalize(vec, dim=-1).cpu()
-    return out
+    return s
 
 
 def hit_at_k(relevant: set[str], ranked: Sequence[str], k: int) -> float:
     """UniIR's Recall@k: 1 if any relevant candidate is in the top k, else 0 (0 without relevant ones)."""
     return 1.0 if relevant and relevant.intersection(ranked[:k]) else 0.0
-
-
-def rank(encoder: DualEncoder, task: MBeirTask, depth: int, batch_size: int = 256) -> dict[str, list[str]]:
-    """Top-`depth` candidate ids per query by exact cosine similarity over the task's pool."""
-    import torch
-
-    encoder.model.eval()
-    q = encode_items(encoder, task.image, [(x.query_txt, x.query_img_path, x.query_modality) for x in task.queries],
-                     batch_size)  # fmt: skip
-    c = encode_items(encoder, task.image, [(x.txt, x.img_path, x.modality) for x in task.candidates], batch_size)
-    top = torch.topk(q @ c.T, k=min(depth, len(task.candidates)), dim=1).indices.tolist()
-    return {query.qid: [task.candidates[j].did for j in row] for query, row in zip(task.queries, top, strict=True)}
-
-
-def evaluate_task(
-    encoder: DualEncoder, task: MBeirTask, ks: Sequence[int], batch_size: int = 256
-) -> dict[int, dict[str, float]]:
-    """Per-query hit@k for each k (queries without qrels score 0, as in UniIR)."""
-    ranked = rank(encoder, task, max(ks), batch_size)
-    return {k: {qid: hit_at_k(task.qrels.get(qid, set()), docs, k) for qid, docs in ranked.items()} for k in ks}

@@ -5,9 +5,10 @@ Every scale loads a model the same way: `load_dual_encoder(name_or_path)` reads 
 `tokenizer.json`/`tokenizer_config.json`, `preprocessor_config.json`). Smoke and proxy first write a tiny random
 CLIP in that layout with `write_tiny_checkpoint`, so they exercise the same loading path.
 
-Images are preprocessed by `ImagePreprocessor`, which follows the checkpoint's `preprocessor_config.json`
-(resize shortest edge, centre crop, rescale, normalise) in torch: transformers' own CLIP image processor needs
-torchvision, which is not installed here.
+Images are preprocessed by `ImagePreprocessor`, which follows the checkpoint's `preprocessor_config.json` in two
+halves: `crop` (PIL bicubic resize of the shortest edge and centre crop, as transformers' CLIP processor) gives
+uint8 crops, decoded in DataLoader workers and cached (`images.py`); `normalise` (rescale, mean/std) runs on the
+model's device. transformers' processor would hand over float pixels: four times the bytes to cache and to move.
 """
 
 from __future__ import annotations
@@ -68,28 +69,43 @@ class ImagePreprocessor(BaseModel):
             path = Path(cached_file(str(name_or_path), "preprocessor_config.json"))
         return cls.model_validate(json.loads(path.read_text()))
 
+    @property
+    def crop_pixels(self) -> int:
+        return self.crop_size if isinstance(self.crop_size, int) else self.crop_size["height"]
+
+    def crop(self, image: np.ndarray) -> np.ndarray:
+        """uint8 (H, W, 3) of any size → uint8 (crop, crop, 3): shortest edge resized (PIL bicubic, as
+        transformers' CLIP processor), then centre-cropped. Cheap to cache and to move: 1 byte per value."""
+        from PIL import Image
+
+        crop = self.crop_pixels
+        short = self.size if isinstance(self.size, int) else self.size.get("shortest_edge", crop)
+        h, w = image.shape[:2]
+        if self.do_resize and min(h, w) != short:
+            scale = short / min(h, w)
+            size = (max(short, int(w * scale)), max(short, int(h * scale)))  # PIL takes (width, height)
+            image = np.asarray(Image.fromarray(image).resize(size, Image.Resampling.BICUBIC))
+        if self.do_center_crop:
+            top, left = (image.shape[0] - crop) // 2, (image.shape[1] - crop) // 2
+            image = image[top : top + crop, left : left + crop]
+        if image.shape[:2] != (crop, crop):
+            raise ValueError(f"image of {h}×{w} gives a {image.shape[0]}×{image.shape[1]} crop, expected {crop}")
+        return np.ascontiguousarray(image, dtype=np.uint8)
+
+    def normalise(self, crops: torch.Tensor) -> torch.Tensor:
+        """uint8 (B, crop, crop, 3) → float (B, 3, crop, crop), rescaled and normalised where `crops` lives
+        (on the GPU at full scale: the host only ever holds bytes)."""
+        import torch
+
+        mean = torch.tensor(self.image_mean, device=crops.device).view(1, 3, 1, 1)
+        std = torch.tensor(self.image_std, device=crops.device).view(1, 3, 1, 1)
+        return (crops.permute(0, 3, 1, 2).float() * self.rescale_factor - mean) / std
+
     def __call__(self, images: Sequence[np.ndarray]) -> torch.Tensor:
         """uint8 (H, W, 3) arrays of any size → normalised (B, 3, crop, crop) float tensor."""
         import torch
-        import torch.nn.functional as F
 
-        crop = self.crop_size if isinstance(self.crop_size, int) else self.crop_size["height"]
-        short = self.size if isinstance(self.size, int) else self.size.get("shortest_edge", crop)
-        mean = torch.tensor(self.image_mean).view(3, 1, 1)
-        std = torch.tensor(self.image_std).view(3, 1, 1)
-        out = []
-        for image in images:
-            x = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1).float()
-            h, w = x.shape[1:]
-            if self.do_resize and min(h, w) != short:
-                scale = short / min(h, w)
-                size = (max(short, round(h * scale)), max(short, round(w * scale)))
-                x = F.interpolate(x[None], size=size, mode="bicubic", antialias=True, align_corners=False)[0]
-            if self.do_center_crop:
-                top, left = (x.shape[1] - crop) // 2, (x.shape[2] - crop) // 2
-                x = x[:, top : top + crop, left : left + crop]
-            out.append((x * self.rescale_factor - mean) / std)
-        return torch.stack(out)
+        return self.normalise(torch.from_numpy(np.stack([self.crop(image) for image in images])))
 
 
 def write_tiny_checkpoint(out_dir: str | Path, words: Sequence[str], spec: TinyClipSpec, seed: int = 0) -> Path:
@@ -186,7 +202,13 @@ class DualEncoder:
         return device_of(self.model)
 
     def image_features(self, pixel_values: torch.Tensor) -> torch.Tensor:
-        return _features(self.model.get_image_features(pixel_values=pixel_values.to(self.device)))
+        """Features of normalised float pixels, or of uint8 crops (normalised on the model's device)."""
+        import torch
+
+        pixels = pixel_values.to(self.device)
+        if pixels.dtype == torch.uint8:
+            pixels = self.preprocessor.normalise(pixels)
+        return _features(self.model.get_image_features(pixel_values=pixels))
 
     def text_features(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         ids, mask = input_ids.to(self.device), attention_mask.to(self.device)
@@ -198,6 +220,18 @@ class DualEncoder:
     def temperature(self) -> torch.Tensor:
         """CLIP's learned temperature, 1 / exp(logit_scale), with CLIP's cap of 100 on the scale."""
         return 1.0 / self.model.logit_scale.clamp(max=np.log(100.0)).exp()
+
+
+PRECISIONS = ("fp32", "bf16")
+
+
+def autocast(precision: str, device: torch.device | str) -> Any:
+    """bf16 autocast where asked (the GPU's full scale), else a no-op; losses are taken in fp32 either way."""
+    import torch
+
+    if precision not in PRECISIONS:
+        raise ValueError(f"unknown precision {precision!r}; known: {PRECISIONS}")
+    return torch.autocast(torch.device(device).type, dtype=torch.bfloat16, enabled=precision == "bf16")
 
 
 def load_dual_encoder(name_or_path: str | Path, fusion: str = "sum", device: str = "cpu") -> DualEncoder:

@@ -13,21 +13,32 @@ black background. Two renderings of one scene differ in jitter, colour jitter an
 "an image showing two large dotted red circles on the left" or "striped cyan shape". Training pairs (LCS-558K
 style) pair an image with a caption of a random subset of its scene's attributes (at least `min_caption_attrs`).
 
-**Fused items** (an image and a text together, as a query or a key) follow composed-retrieval semantics: the
-text names some attributes T and overrides them, the image supplies the rest. Their *content* is the image's
-scene with T replaced by the text's values, so the image and the text carry different parts of the content and
-neither alone identifies it. A fused key's image is drawn with T set to other values than the content's.
+**Fused items** (an image and a text together, as a query or a key) come in two kinds, as in M-BEIR:
+- *complementary* (composed retrieval, CIRR/FashionIQ-like): the text names some attributes T and overrides them,
+  the image supplies the rest. The content is the image's scene with T replaced by the text's values, so neither
+  part alone identifies it; the image is drawn with T set to other values than the content's.
+- *same* (a Wikipedia-page-like key, WebQA/OVEN): the image shows the content and the text describes a random
+  subset of the same content's attributes; the image alone identifies it and the text agrees with it. This is
+  also what an image–caption training pair is, so a model that simply sums a good image and a good text
+  embedding (CL with score fusion) is not handicapped by construction.
 
-**Tasks** (M-BEIR's numbering): every query has one relevant candidate, the one whose content is the query's;
-each pool holds every query's positive plus hard negatives (one attribute changed; for fused keys the same image
-with another text and the same text with another image; for fused queries the reference image's own content)
-and random distractors. No two candidates of a pool share a content.
+**Tasks** (M-BEIR's numbering, `WORLD_TASKS`): fused queries (tasks 6, 7, 8) are complementary, as composed
+queries are; fused keys (tasks 2 and 8) come in both kinds, as separate tasks (`task2_qt-cict_compl`,
+`task2_qt-cict_same`, ...). Every query has one relevant candidate, the one whose content is the query's; each
+pool holds every query's positive plus hard negatives (`n_neighbours` with one attribute changed; for
+complementary keys the same image with another text and the same text with another image; for same-content
+keys a neighbour differing in an attribute the positive's text names and one differing in an attribute only
+its image shows; for fused queries the reference image's own content) and random distractors. No two candidates
+of a pool share a content. All tasks are drawn from one world, so their union is a global pool (M-BEIR's
+"UNION") in which the same content can appear in several modalities, and only the task's own modality is
+relevant.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 
@@ -67,10 +78,6 @@ def vocabulary() -> list[str]:
     for prefix in PREFIXES:
         words.extend(prefix.split())
     return sorted(set(words))
-
-
-def n_scenes() -> int:
-    return int(np.prod([len(v) for v in ATTRIBUTES.values()]))
 
 
 def random_scene(rng: np.random.Generator) -> Scene:
@@ -175,13 +182,51 @@ class Item:
         return "image" if self.image is not None else "text"
 
 
+FusedKind = Literal["complementary", "same"]
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """One world task: an M-BEIR task id and, where its keys are fused, how they split their content."""
+
+    task_id: int
+    keys: FusedKind = "complementary"
+
+    @property
+    def fused_keys(self) -> bool:
+        return "," in TASK_MODALITIES[self.task_id][1]
+
+    @property
+    def name(self) -> str:
+        """Measurement dataset name, e.g. `task0_qt-ci`, `task2_qt-cict_same`."""
+        base = f"task{self.task_id}_{TASK_MODALITIES[self.task_id][2]}"
+        return f"{base}_{'same' if self.keys == 'same' else 'compl'}" if self.fused_keys else base
+
+    @property
+    def mbeir_name(self) -> str:
+        """M-BEIR dataset-task name of its files, e.g. `world_task0`, `worldsame_task2`."""
+        dataset = ("worldsame" if self.keys == "same" else "worldcompl") if self.fused_keys else "world"
+        return f"{dataset}_task{self.task_id}"
+
+
 @dataclass
 class Task:
-    task_id: int
-    name: str
+    spec: TaskSpec
     queries: list[Item]
     candidates: list[Item]
     qrels: dict[str, str] = field(default_factory=dict)  # query id -> relevant candidate id
+
+    @property
+    def task_id(self) -> int:
+        return self.spec.task_id
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def mbeir_name(self) -> str:
+        return self.spec.mbeir_name
 
 
 @dataclass
@@ -192,6 +237,7 @@ class WorldConfig:
     n_random_distractors: int = 200
     min_caption_attrs: int = 2
     max_override_attrs: int = 2
+    n_neighbours: int = 1  # hard negatives per query with one attribute changed (each a different attribute)
 
 
 class World:
@@ -216,8 +262,24 @@ class World:
         k = int(self.rng.integers(1, self.config.max_override_attrs + 1))
         return sorted(int(a) for a in self.rng.choice(len(NAMES), size=k, replace=False))
 
-    def fused_item(self, content: Scene, attrs: list[int] | None = None, image_scene: Scene | None = None) -> Item:
-        """Image of `content` with `attrs` changed, plus a text naming `attrs` at the content's values."""
+    def caption_attrs(self) -> list[int]:
+        k = int(self.rng.integers(self.config.min_caption_attrs, len(NAMES) + 1))
+        return sorted(int(a) for a in self.rng.choice(len(NAMES), size=k, replace=False))
+
+    def fused_item(
+        self,
+        content: Scene,
+        attrs: list[int] | None = None,
+        image_scene: Scene | None = None,
+        kind: FusedKind = "complementary",
+    ) -> Item:
+        """complementary: an image of `content` with `attrs` changed, plus a text naming `attrs` at the content's
+        values; same: an image of `content` plus a caption of some of its attributes."""
+        if kind == "same":
+            attrs = attrs if attrs is not None else self.caption_attrs()
+            image = render(content, self.rng, self.config.image_size)
+            text = caption(content, attrs, self.rng)
+            return Item(self._id(), content, text=text, image=image, image_scene=content, text_attrs=tuple(attrs))
         attrs = attrs if attrs is not None else self.override_attrs()
         shown = image_scene if image_scene is not None else change(content, attrs, self.rng)
         image = render(shown, self.rng, self.config.image_size)
@@ -228,8 +290,7 @@ class World:
         """Image–caption training pairs: a rendering and a caption of a random attribute subset."""
         for _ in range(n):
             scene = random_scene(self.rng)
-            k = int(self.rng.integers(self.config.min_caption_attrs, len(NAMES) + 1))
-            attrs = sorted(int(a) for a in self.rng.choice(len(NAMES), size=k, replace=False))
+            attrs = self.caption_attrs()
             yield render(scene, self.rng, self.config.image_size), caption(scene, attrs, self.rng)
 
 
@@ -246,16 +307,17 @@ TASK_MODALITIES: dict[int, tuple[str, str, str]] = {
 }
 FUSED_TASKS: tuple[int, ...] = tuple(t for t, (q, c, _) in TASK_MODALITIES.items() if "," in q or "," in c)
 SINGLE_MODALITY_TASKS: tuple[int, ...] = tuple(t for t in TASK_MODALITIES if t not in FUSED_TASKS)
+# every M-BEIR task once, and the fused-key tasks once per kind of fused key
+WORLD_TASKS: tuple[TaskSpec, ...] = tuple(
+    TaskSpec(t, kind)
+    for t in TASK_MODALITIES
+    for kind in (("complementary", "same") if "," in TASK_MODALITIES[t][1] else ("complementary",))
+)
 
 
-def task_dataset_name(task_id: int) -> str:
-    """Measurement dataset name of a world task, e.g. `task0_qt-ci`."""
-    return f"task{task_id}_{TASK_MODALITIES[task_id][2]}"
-
-
-def build_task(world: World, task_id: int) -> Task:
+def build_task(world: World, spec: TaskSpec) -> Task:
     """Queries and a local candidate pool for one task (see the module docstring for the negatives)."""
-    q_mod, c_mod, _ = TASK_MODALITIES[task_id]
+    q_mod, c_mod, _ = TASK_MODALITIES[spec.task_id]
     rng = world.rng
     make = {"image": world.image_item, "text": world.text_item}
     queries: list[Item] = []
@@ -265,8 +327,10 @@ def build_task(world: World, task_id: int) -> Task:
     def add_candidate(content: Scene, item: Item | None = None) -> Item | None:
         if content in candidates:
             return None
-        candidates[content] = item or (make[c_mod](content) if c_mod in make else world.fused_item(content))
-        return candidates[content]
+        if item is None:
+            item = make[c_mod](content) if c_mod in make else world.fused_item(content, kind=spec.keys)
+        candidates[content] = item
+        return item
 
     targets: list[Scene] = []
     while len(targets) < world.config.n_queries:
@@ -285,23 +349,39 @@ def build_task(world: World, task_id: int) -> Task:
         positive = candidates.get(target) or add_candidate(target)
         assert positive is not None
         qrels[query.id] = positive.id
-        add_candidate(change(target, [int(rng.integers(len(NAMES)))], rng))  # one attribute changed
-        if c_mod == "image,text" and positive.image_scene is not None:
-            # the positive's image with another text, and the positive's text with another image
-            attrs, shown = list(positive.text_attrs), positive.image_scene
-            other_text = tuple(change(target, attrs, rng)[a] if a in attrs else shown[a] for a in range(len(NAMES)))
-            if other_text != target and all(other_text[a] != shown[a] for a in attrs):
-                add_candidate(other_text, world.fused_item(other_text, attrs, image_scene=shown))
-            keep = [a for a in range(len(NAMES)) if a not in attrs]
-            other_image = change(shown, [int(rng.choice(keep))], rng)
-            content = tuple(target[a] if a in attrs else other_image[a] for a in range(len(NAMES)))
-            add_candidate(content, world.fused_item(content, attrs, image_scene=other_image))
+        for a in rng.choice(len(NAMES), size=min(world.config.n_neighbours, len(NAMES)), replace=False):
+            add_candidate(change(target, [int(a)], rng))  # one attribute changed
+        if spec.fused_keys:
+            _fused_key_negatives(world, spec.keys, target, positive, add_candidate)
     for _ in range(world.config.n_random_distractors):
         add_candidate(random_scene(rng))
     # positives were registered before later queries' negatives, so a positive is never overwritten
-    return Task(task_id, task_dataset_name(task_id), queries, list(candidates.values()), qrels)
+    return Task(spec, queries, list(candidates.values()), qrels)
 
 
-def build_tasks(config: WorldConfig, task_ids: tuple[int, ...] = tuple(TASK_MODALITIES)) -> list[Task]:
+def _fused_key_negatives(world: World, kind: FusedKind, target: Scene, positive: Item, add_candidate) -> None:
+    """Negatives that one half of the positive fused key cannot tell apart from it."""
+    rng = world.rng
+    attrs, shown = list(positive.text_attrs), positive.image_scene
+    assert shown is not None
+    unnamed = [a for a in range(len(NAMES)) if a not in attrs]
+    if kind == "same":
+        # differs in an attribute the text names (the image shows it too), and in one only the image shows
+        content = change(target, [int(rng.choice(attrs))], rng)
+        add_candidate(content, world.fused_item(content, attrs, kind="same"))
+        if unnamed:
+            content = change(target, [int(rng.choice(unnamed))], rng)
+            add_candidate(content, world.fused_item(content, attrs, kind="same"))
+        return
+    # the positive's image with another text, and the positive's text with another image
+    other_text = tuple(change(target, attrs, rng)[a] if a in attrs else shown[a] for a in range(len(NAMES)))
+    if other_text != target and all(other_text[a] != shown[a] for a in attrs):
+        add_candidate(other_text, world.fused_item(other_text, attrs, image_scene=shown))
+    other_image = change(shown, [int(rng.choice(unnamed))], rng)
+    content = tuple(target[a] if a in attrs else other_image[a] for a in range(len(NAMES)))
+    add_candidate(content, world.fused_item(content, attrs, image_scene=other_image))
+
+
+def build_tasks(config: WorldConfig, specs: tuple[TaskSpec, ...] = WORLD_TASKS) -> list[Task]:
     world = World(config)
-    return [build_task(world, t) for t in task_ids]
+    return [build_task(world, spec) for spec in specs]

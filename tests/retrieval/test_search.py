@@ -56,3 +56,16 @@ def test_to_run_maps_rows_to_ids() -> None:
 def test_unknown_similarity_is_an_error() -> None:
     with pytest.raises(ValueError):
         exact_search(torch.ones(1, 2), torch.ones(2, 2), 1, similarity="l2")  # type: ignore[arg-type]
+
+
+def test_device_search_returns_host_tensors_equal_to_the_default() -> None:
+    g = torch.Generator().manual_seed(2)
+    q, c = torch.randn(6, 8, generator=g), torch.randn(50, 8, generator=g)
+    want_s, want_i = exact_search(q, c, 4, chunk_size=16)
+    devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+    for device in devices:  # corpus already on the device: it stays there, only the top k come back
+        scores, idx = exact_search(q, c.to(device), 4, chunk_size=16, device=device)
+        assert scores.device.type == idx.device.type == "cpu"
+        assert torch.equal(idx, want_i) and torch.allclose(scores, want_s, atol=1e-5)
+    with pytest.raises(ValueError, match="faiss"):
+        exact_search(q, c, 4, backend="faiss", device="cuda")

@@ -8,7 +8,21 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from replications.gcl.loss import CL_PAIRS, GCL_PAIRS, cl_loss, directional_infonce, gcl_loss  # noqa: E402
+from replications.gcl.loss import (  # noqa: E402
+    CL_PAIRS,
+    GCL_PAIRS,
+    directional_infonce,
+    named_loss,
+)
+
+
+def gcl_loss(e_i, e_t, e_it, tau, **options) -> torch.Tensor:
+    pairs = options.pop("pairs", GCL_PAIRS)
+    return directional_infonce({"i": e_i, "t": e_t, "it": e_it}, pairs, tau, **options)
+
+
+def cl_loss(e_i, e_t, tau) -> torch.Tensor:
+    return named_loss("cl", e_i, e_t, e_t, tau)  # the fused embedding takes no part in CL
 
 
 def _normalised(n: int, d: int, seed: int) -> list[torch.Tensor]:
@@ -87,3 +101,24 @@ def test_errors_for_missing_modalities_and_unknown_options() -> None:
         directional_infonce({"i": e_i, "t": e_t}, GCL_PAIRS, 0.1)
     with pytest.raises(ValueError, match="candidates"):
         directional_infonce({"i": e_i, "t": e_t}, CL_PAIRS, 0.1, candidates="everything")  # type: ignore[arg-type]
+
+
+def _clip(a: torch.Tensor, b: torch.Tensor, tau: float) -> torch.Tensor:
+    logits, labels = a @ b.T / tau, torch.arange(len(a))
+    ce = torch.nn.functional.cross_entropy
+    return 0.5 * (ce(logits, labels) + ce(logits.T, labels))
+
+
+def test_cl_fused_is_three_clip_losses_over_the_modality_pairs() -> None:
+    """The ablation: GCL's six terms, each with CLIP's own-modality denominator = mean of three CLIP losses."""
+    e_i, e_t, e_it = _normalised(7, 8, 8)
+    tau = 0.3
+    want = (_clip(e_i, e_t, tau) + _clip(e_i, e_it, tau) + _clip(e_t, e_it, tau)) / 3
+    assert named_loss("cl_fused", e_i, e_t, e_it, tau).item() == pytest.approx(want.item(), abs=1e-6)
+    assert named_loss("cl", e_i, e_t, e_it, tau).item() == pytest.approx(_clip(e_i, e_t, tau).item(), abs=1e-6)
+    assert named_loss("gcl", e_i, e_t, e_it, tau).item() == pytest.approx(gcl_loss(e_i, e_t, e_it, tau).item())
+    # masking concerns only denominators that mix modalities: it leaves cl_fused alone
+    masked = named_loss("cl_fused", e_i, e_t, e_it, tau, mask_same_sample=True).item()
+    assert masked == pytest.approx(want.item(), abs=1e-6)
+    with pytest.raises(ValueError, match="unknown loss"):
+        named_loss("clip", e_i, e_t, e_it, tau)

@@ -1,4 +1,5 @@
-"""M-BEIR files round-trip, and hit@k equals UniIR's definition and ir_measures' Success@k."""
+"""M-BEIR files round-trip, UniIR's sets, pools and cutoffs, and hit@k equals UniIR's definition and ir_measures'
+Success@k."""
 
 from __future__ import annotations
 
@@ -7,32 +8,58 @@ from pathlib import Path
 
 import pytest
 
-from replications.gcl.mbeir import hit_at_k, load_task, paths, read_qrels, write_world_task
+from replications.gcl.images import Items
+from replications.gcl.mbeir import (
+    MBEIR_TEST_SETS,
+    MBeirSet,
+    check_union,
+    hit_at_k,
+    load_pool,
+    load_queries,
+    mbeir_sets,
+    paths,
+    read_qrels,
+    write_world_task,
+)
 from replications.gcl.world import WorldConfig, build_tasks
 
 
 @pytest.fixture(scope="module")
-def world_dir(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
+def world_dir(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[MBeirSet]]:
     root = tmp_path_factory.mktemp("mbeir")
     tasks = build_tasks(WorldConfig(seed=1, image_size=32, n_queries=8, n_random_distractors=8))
     return root, [write_world_task(root, t) for t in tasks]
 
 
-def test_world_tasks_round_trip_through_mbeir_files(world_dir: tuple[Path, list[str]]) -> None:
-    root, names = world_dir
-    assert names[0] == "world_task0"
-    for name in names:
-        task = load_task(root, name)
-        assert len(task.queries) == 8 and task.qrels
-        dids = {c.did for c in task.candidates}
-        for q in task.queries:
-            assert task.qrels[q.qid] == set(q.pos_cand_list) and task.qrels[q.qid] <= dids
-            if q.query_img_path:
-                assert task.image(q.query_img_path).dtype.name == "uint8"
+def test_world_tasks_round_trip_through_mbeir_files(world_dir: tuple[Path, list[MBeirSet]]) -> None:
+    root, sets = world_dir
+    assert sets[0].name == "world_task0" and {s.name for s in sets} >= {"worldsame_task2", "worldcompl_task8"}
+    for s in sets:
+        qs, pool = load_queries(root, s), load_pool(root, s.pool)
+        assert len(qs.queries) == 8 and qs.qrels
+        for qid in qs.queries.ids:
+            assert qs.qrels[qid] <= set(pool.ids)
+        assert all(p is None or p.is_file() for p in qs.queries.images + pool.images)
+    check_union({s.pool: load_pool(root, s.pool) for s in sets})  # the world's ids are unique across tasks
+
+
+def test_uniir_test_sets_pools_and_cutoffs() -> None:
+    by_name = {s.name: s for s in MBEIR_TEST_SETS}
+    assert len(MBEIR_TEST_SETS) == 16
+    assert by_name["mscoco_task0"].pool == "mscoco_task0_test" and by_name["mscoco_task3"].pool == "mscoco_task3_test"
+    assert by_name["webqa_task2"].pool == "webqa_task2"
+    assert {s.name for s in MBEIR_TEST_SETS if s.k == 10} == {"fashion200k_task0", "fashion200k_task3",
+                                                               "fashioniq_task7"}  # fmt: skip
+    assert mbeir_sets(None) == list(MBEIR_TEST_SETS)
+    assert mbeir_sets(["cirr_task7", {"name": "x_task1", "pool": "y"}])[1] == MBeirSet(name="x_task1", pool="y")
+    with pytest.raises(ValueError, match="unknown set 'mscoco'"):
+        mbeir_sets(["mscoco"])
 
 
 def test_released_files_with_extra_fields_load_and_missing_files_are_named(tmp_path: Path) -> None:
-    p = paths(tmp_path, "mscoco_task0")
+    s = MBeirSet(name="mscoco_task0", pool="mscoco_task0_test")
+    p = paths(tmp_path, s.name, pool=s.pool)
+    assert p["pool"].name == "mbeir_mscoco_task0_test_cand_pool.jsonl"
     for path in p.values():
         path.parent.mkdir(parents=True, exist_ok=True)
     query = {"qid": "9:1", "query_txt": "A dog.", "query_img_path": None, "query_modality": "text",
@@ -41,18 +68,34 @@ def test_released_files_with_extra_fields_load_and_missing_files_are_named(tmp_p
     cand = {"txt": None, "img_path": "mbeir_images/x.jpg", "modality": "image", "did": "9:7", "src_content": "{}"}
     p["pool"].write_text(json.dumps(cand) + "\n")
     p["qrels"].write_text("9:1 0 9:7 1 0\n9:1 0 9:8 0 0\n")
-    task = load_task(tmp_path, "mscoco_task0")
-    assert task.qrels == {"9:1": {"9:7"}} and task.candidates[0].modality == "image"
+    qs, pool = load_queries(tmp_path, s), load_pool(tmp_path, s.pool)
+    assert qs.qrels == {"9:1": {"9:7"}} and pool.modalities == ["image"]
+    assert pool.images == [tmp_path / "mbeir_images/x.jpg"]
     p["qrels"].unlink()
     with pytest.raises(FileNotFoundError, match="qrels"):
-        load_task(tmp_path, "mscoco_task0")
+        load_queries(tmp_path, s)
+
+
+def test_a_bad_record_names_file_line_and_field(tmp_path: Path) -> None:
+    p = paths(tmp_path, "cirr_task7")["pool"]
+    p.parent.mkdir(parents=True)
+    p.write_text(json.dumps({"did": "1:1", "modality": "image"}) + "\n\n" + json.dumps({"txt": "no id"}) + "\n")
+    with pytest.raises(ValueError, match=r"mbeir_cirr_task7_cand_pool\.jsonl:3: did: Field required"):
+        load_pool(tmp_path, "cirr_task7")
 
 
 def test_qrels_reject_malformed_lines(tmp_path: Path) -> None:
     bad = tmp_path / "q.txt"
-    bad.write_text("1:1 0 2:2\n")
-    with pytest.raises(ValueError, match="malformed"):
+    bad.write_text("1:1 0 2:2 1 0\n1:1 0 2:2\n")
+    with pytest.raises(ValueError, match=r"q\.txt:2: malformed"):
         read_qrels(bad)
+
+
+def test_global_pool_refuses_an_id_in_two_pools() -> None:
+    a = Items(["1:1", "1:2"], ["x", "y"], [None, None], ["text", "text"])
+    b = Items(["1:2"], ["z"], [None], ["text"])
+    with pytest.raises(ValueError, match="1:2 is in pool a and in pool b"):
+        check_union({"a": a, "b": b})
 
 
 def test_hit_at_k_is_uniir_recall() -> None:

@@ -10,6 +10,7 @@ from replications.gcl.world import (
     NAMES,
     SINGLE_MODALITY_TASKS,
     TASK_MODALITIES,
+    WORLD_TASKS,
     World,
     WorldConfig,
     build_tasks,
@@ -18,7 +19,7 @@ from replications.gcl.world import (
     vocabulary,
 )
 
-CONFIG = WorldConfig(seed=3, image_size=32, n_queries=15, n_random_distractors=10)
+CONFIG = WorldConfig(seed=3, image_size=32, n_queries=15, n_random_distractors=10, n_neighbours=3)
 
 
 def test_same_seed_same_world_other_seed_other_world() -> None:
@@ -47,8 +48,8 @@ def test_every_query_has_exactly_one_relevant_candidate_of_the_task_modalities()
         assert len(task.candidates) > len(task.queries)  # negatives beyond the positives
 
 
-def test_fused_items_split_content_between_image_and_text() -> None:
-    task = next(t for t in build_tasks(CONFIG) if t.task_id == 8)
+def test_complementary_fused_items_split_content_between_image_and_text() -> None:
+    task = next(t for t in build_tasks(CONFIG) if t.name == "task8_qiqt-cict_compl")
     for item in task.queries + task.candidates:
         assert item.image_scene is not None and item.text_attrs
         for a in range(len(NAMES)):
@@ -59,9 +60,32 @@ def test_fused_items_split_content_between_image_and_text() -> None:
                 assert item.image_scene[a] == item.content[a]  # the image carries the rest
 
 
-def test_task_families_partition_the_eight_mbeir_tasks() -> None:
+def test_same_content_fused_keys_show_the_content_and_agree_with_it() -> None:
+    task = next(t for t in build_tasks(CONFIG) if t.name == "task2_qt-cict_same")
+    for item in task.candidates:
+        assert item.image_scene == item.content  # the image alone shows the content
+        assert len(item.text_attrs) >= CONFIG.min_caption_attrs
+        for a in item.text_attrs:  # and the text describes the same content
+            named = ATTRIBUTES[NAMES[a]][item.content[a]]
+            assert named in item.text.split() or NAMES[a] == "shape"
+
+
+def test_neighbours_differ_from_the_positive_in_one_attribute() -> None:
+    for task in build_tasks(CONFIG, WORLD_TASKS[:1]):
+        positives = {task.qrels[q.id] for q in task.queries}
+        one_away = [c for c in task.candidates if c.id not in positives
+                    and any(sum(x != y for x, y in zip(c.content, q.content, strict=True)) == 1
+                            for q in task.queries)]  # fmt: skip
+        assert len(one_away) >= 2 * len(task.queries)  # n_neighbours=3, fewer only where two queries collide
+
+
+def test_task_families_partition_the_eight_mbeir_tasks_and_fused_keys_come_in_both_kinds() -> None:
     assert sorted(FUSED_TASKS) == [2, 6, 7, 8]
     assert sorted(SINGLE_MODALITY_TASKS) == [0, 1, 3, 4]
+    names = [spec.name for spec in WORLD_TASKS]
+    assert len(set(names)) == len(names) == 10
+    assert {"task2_qt-cict_compl", "task2_qt-cict_same", "task8_qiqt-cict_compl", "task8_qiqt-cict_same"} <= set(names)
+    assert len({spec.mbeir_name for spec in WORLD_TASKS}) == 10
 
 
 def test_captions_use_the_vocabulary_and_renderings_differ_by_attribute() -> None:
