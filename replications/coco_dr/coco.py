@@ -99,9 +99,10 @@ class SpanSampler:
             raise ValueError(f"a shard holds {min(sizes, default=0)} documents, fewer than {self.per_shard} a step")
         # every rank must agree on the epoch length: it is fixed by the smallest shard of all ranks
         self.steps_per_epoch = min(s.n_docs for s in shards) // self.per_shard
-        if world > 1:
+        import torch.distributed as dist
+
+        if world > 1 and dist.is_initialized():
             import torch
-            import torch.distributed as dist
 
             least = torch.tensor([self.steps_per_epoch])
             dist.all_reduce(least, op=dist.ReduceOp.MIN)
@@ -133,9 +134,10 @@ def collate(rows, tokenizer: Any, cfg: CocoConfig, continues: np.ndarray | None)
     """[CLS] span [SEP] rows, padded; with MLM, the masked ids and labels (-100 where not predicted)."""
     import torch
 
+    from replications.coco_dr.model import pad_ids
     from replications.coco_dr.spans import mask_row, token_selection, truncate, whole_word_selection
 
-    ids_rows, label_rows = [], []
+    spans, label_rows = [], []
     for span, rng in rows:
         span = truncate(span, cfg.max_tokens, rng)
         labels = np.full(len(span), -100)
@@ -146,17 +148,13 @@ def collate(rows, tokenizer: Any, cfg: CocoConfig, continues: np.ndarray | None)
                 else token_selection(span, cfg.mlm_probability, rng)
             )
             span, labels = mask_row(span, chosen, tokenizer.mask_token_id, len(tokenizer), rng)
-        ids_rows.append([tokenizer.cls_token_id, *span.tolist(), tokenizer.sep_token_id])
-        label_rows.append([-100, *labels.tolist(), -100])
-    width = max(len(r) for r in ids_rows)
-    ids = torch.full((len(rows), width), tokenizer.pad_token_id or 0, dtype=torch.long)
-    mask = torch.zeros((len(rows), width), dtype=torch.long)
-    labels = torch.full((len(rows), width), -100, dtype=torch.long)
-    for i, (r, lab) in enumerate(zip(ids_rows, label_rows, strict=True)):
-        ids[i, : len(r)] = torch.tensor(r)
-        mask[i, : len(r)] = 1
-        labels[i, : len(r)] = torch.tensor(lab)
-    return {"input_ids": ids, "attention_mask": mask, "labels": labels}
+        spans.append(span)
+        label_rows.append(labels)
+    batch = pad_ids(tokenizer, spans)
+    labels = torch.full(batch["input_ids"].shape, -100, dtype=torch.long)
+    for i, lab in enumerate(label_rows):
+        labels[i, 1 : 1 + len(lab)] = torch.as_tensor(lab, dtype=torch.long)  # after [CLS]; [SEP] and pads stay -100
+    return {**batch, "labels": labels}
 
 
 # --------------------------------------------------------------------------------------------------- losses

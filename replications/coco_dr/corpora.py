@@ -27,11 +27,12 @@ def _beir_folders(name: str, data_dir: Path | None) -> list[Path] | None:
     return folders if all(beir_files(f) for f in folders) else None
 
 
-def corpus_texts(name: str, ctx: RunContext) -> Iterator[str]:
-    """title + text of each document, streamed from BEIR's corpus.jsonl or, for the small classic collections and
-    synthetic sets, from their loaders."""
+def corpus_items(name: str, ctx: RunContext) -> Iterator[str | tuple[str]]:
+    """The documents of one corpus as stream items: a BEIR corpus.jsonl line is passed on raw, as a 1-tuple, and
+    parsed only by the rank whose shard it goes to (`item_text`); the small classic collections and synthetic
+    sets come through their loaders as texts."""
     from claimcheck.retrieval.data import beir_files, load_dataset
-    from replications.coco_dr.trainset import stream_beir_corpus
+    from replications.coco_dr.trainset import open_text
 
     if name.startswith("synthetic"):
         from replications.coco_dr.smoke import smoke_targets
@@ -48,7 +49,16 @@ def corpus_texts(name: str, ctx: RunContext) -> Iterator[str]:
     for folder in folders:
         corpus = beir_files(folder)["corpus"]  # type: ignore[index]
         ctx.fingerprint(f"{name}:{folder.name}/{corpus.name}", corpus)
-        yield from ((doc["title"] + " " + doc["text"]).strip() for _, doc in stream_beir_corpus(corpus))
+        with open_text(corpus) as f:
+            yield from ((line,) for line in f if line.strip())
+
+
+def item_text(item: str | tuple[str]) -> str:
+    """A stream item's text: title + text of a raw BEIR line, or the text itself."""
+    if isinstance(item, str):
+        return item
+    doc = json.loads(item[0])
+    return ((doc.get("title") or "") + " " + (doc.get("text") or "")).strip()
 
 
 @dataclass
@@ -59,12 +69,12 @@ class CocoData:
     heldout_texts: list[str]
 
 
-def _split_heldout(texts: Iterable[str], every: int, limit: int, out: list[str]) -> Iterator[str]:
-    for i, t in enumerate(texts):
+def _split_heldout(items: Iterable[Any], every: int, limit: int, out: list[str]) -> Iterator[Any]:
+    for i, item in enumerate(items):
         if every and len(out) < limit and i % every == every - 1:
-            out.append(t)
+            out.append(item_text(item))
         else:
-            yield t
+            yield item
 
 
 def build_coco_data(ctx: RunContext, tokenizer: Any, cfg: dict[str, Any]) -> CocoData:
@@ -87,14 +97,14 @@ def build_coco_data(ctx: RunContext, tokenizer: Any, cfg: dict[str, Any]) -> Coc
     spanner = chunk_spanner(tokenizer, cfg["span_tokens"], cfg.get("early_break", 0.1), seed=0)
     heldout_texts: list[str] = []
 
-    def texts() -> Iterator[str]:
+    def texts() -> Iterator[Any]:
         for name in corpora:
-            yield from corpus_texts(name, ctx)
+            yield from corpus_items(name, ctx)
 
     saved = base / "heldout_texts.json"
     train = write_span_shards(
         _split_heldout(texts(), every, limit, heldout_texts), base / "train", n_shards, spanner,
-        only=range(rank, n_shards, world),
+        only=range(rank, n_shards, world), text_of=item_text,
     )  # fmt: skip
     if heldout_texts:  # the stream was read: keep the held-out documents for runs that find the shards written
         atomic_write_text(saved, json.dumps(heldout_texts))

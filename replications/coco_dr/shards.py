@@ -106,17 +106,19 @@ class SpanShard:
 
 
 def write_span_shards(
-    docs: Iterable[str],
+    docs: Iterable[Any],
     out: Path,
     n_shards: int,
     spans_of_chunk: Callable[[list[str], int], list[list[list[int]] | None]],
     *,
     only: Iterable[int] | None = None,
+    text_of: Callable[[Any], str] = str,
 ) -> list[Path]:
     """Tokenise `docs` into `n_shards` span shards under `out` (document i goes to shard i % n_shards).
 
     `spans_of_chunk(texts, shard)` returns per text its spans (lists of token ids) or None when the span filter
-    drops it. `only` limits the work to some shards (a rank writes its own); others are skipped unread."""
+    drops it. `only` limits the work to some shards (a rank writes its own); `text_of` turns a stream item into
+    its text and is called only for the shards written, so a rank skips the others' raw lines unparsed."""
     wanted = set(range(n_shards) if only is None else only)
     finals = [out / f"shard{s:03d}" for s in range(n_shards)]
     todo = {s for s in wanted if not (finals[s] / "meta.json").exists()}
@@ -134,7 +136,7 @@ def write_span_shards(
         for w in writers.values():
             w["span_offsets"].extend([0])
             w["doc_offsets"].extend([0])
-        for shard, texts in _chunks_by_shard(docs, n_shards, todo):
+        for shard, texts in _chunks_by_shard(docs, n_shards, todo, text_of):
             st, w = state[shard], writers[shard]
             for spans in spans_of_chunk(texts, shard):
                 st["seen"] += 1
@@ -160,13 +162,15 @@ def write_span_shards(
     return [finals[s] for s in sorted(wanted)]
 
 
-def _chunks_by_shard(docs: Iterable[str], n_shards: int, todo: set[int]) -> Iterator[tuple[int, list[str]]]:
+def _chunks_by_shard(
+    docs: Iterable[Any], n_shards: int, todo: set[int], text_of: Callable[[Any], str]
+) -> Iterator[tuple[int, list[str]]]:
     pending: dict[int, list[str]] = {s: [] for s in todo}
-    for i, text in enumerate(docs):
+    for i, item in enumerate(docs):
         s = i % n_shards
         if s not in pending:
             continue
-        pending[s].append(text)
+        pending[s].append(text_of(item))
         if len(pending[s]) >= CHUNK_DOCS:
             yield s, pending[s]
             pending[s] = []

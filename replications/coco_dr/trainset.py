@@ -125,13 +125,13 @@ def from_dataset(ds: Dataset, protocol: EncodingProtocol, tokenizer: Any, folder
 # --------------------------------------------------------------------------------------------------- streaming
 
 
-def _open(path: Path) -> IO[str]:
+def open_text(path: Path) -> IO[str]:
     return gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz" else path.open(encoding="utf-8")
 
 
 def stream_beir_corpus(path: Path, title: bool = True) -> Iterator[tuple[str, dict]]:
     """(id, {"title", "text"}) for each line of a BEIR corpus.jsonl, one line in memory at a time."""
-    with _open(path) as f:
+    with open_text(path) as f:
         for n, line in enumerate(f, 1):
             if not line.strip():
                 continue
@@ -147,7 +147,7 @@ def stream_beir_corpus(path: Path, title: bool = True) -> Iterator[tuple[str, di
 
 def read_queries_and_qrels(queries_path: Path, qrels_path: Path) -> tuple[dict[str, str], dict[str, dict[str, int]]]:
     qrels: dict[str, dict[str, int]] = {}
-    with _open(qrels_path) as f:
+    with open_text(qrels_path) as f:
         for n, line in enumerate(f, 1):
             parts = line.rstrip("\n").split("\t")
             if n == 1 and parts[:2] == ["query-id", "corpus-id"]:
@@ -156,7 +156,7 @@ def read_queries_and_qrels(queries_path: Path, qrels_path: Path) -> tuple[dict[s
                 raise ValueError(f"{qrels_path}:{n}: expected 'query-id<TAB>corpus-id<TAB>score'")
             qrels.setdefault(parts[0], {})[parts[1]] = int(parts[2])
     queries = {}
-    with _open(queries_path) as f:
+    with open_text(queries_path) as f:
         for n, line in enumerate(f, 1):
             if line.strip():
                 q = json.loads(line)
