@@ -126,13 +126,28 @@ def load_train_set(ctx: RunContext, tokenizer: Any, protocol: EncodingProtocol) 
         folder = find_dataset(cfg["source"], ctx.data_dir, cfg["source_split"])
         if folder is None:
             _load(cfg["source"], cfg["source_split"], ctx)  # raises DatasetMissing with where it looked
-        return from_beir_stream(folder, cfg["source_split"], protocol, tokenizer, subdir("cache") / "passages" / key)
+        out = subdir("cache") / "passages" / key
+        return rank_zero_first(lambda: from_beir_stream(folder, cfg["source_split"], protocol, tokenizer, out))
     ds = subsample(
         _load(cfg["source"], cfg["source_split"], ctx), cfg["train_max_queries"], cfg["train_max_docs"], 1_000
     )
     if ds.parts:  # negatives are mined from the whole training corpus, which would mix the forums
         raise ValueError(f"fine-tuning source {cfg['source']!r} is a composite of {len(ds.parts)} parts; name one")
     return from_dataset(ds, protocol, tokenizer, ctx.work_dir / "passages" / key)
+
+
+def rank_zero_first(build):
+    """Rank 0 builds (and writes) first; the other ranks then find its files and only open them."""
+    import torch.distributed as dist
+
+    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1:
+        return build()
+    if dist.get_rank() != 0:
+        dist.barrier()
+    result = build()
+    if dist.get_rank() == 0:
+        dist.barrier()
+    return result
 
 
 # --------------------------------------------------------------------------------------------------- models
@@ -290,7 +305,8 @@ def run_ablation(ctx: RunContext) -> ExperimentOutput:
             ft_cfg = FinetuneConfig(**{**cfg["finetune"], "objective": objective, "seed": seed})
             log = clock("finetune", finetune, model, tokenizer, train_proto, source, ft_cfg, ctx.advance)
             scored = clock("heldout", score_heldout, model, tokenizer, train_proto, ho, ft_scale)
-            ft_runs[condition][seed] = {"losses": log.losses, "heldout": scored}
+            # the mean triplet loss, not the objective: iDRO's first step weighs every group 1 (h = ones)
+            ft_runs[condition][seed] = {"losses": log.example_losses, "heldout": scored}
             if objective == "idro":
                 spreads[f"{condition}/seed{seed}"] = validity.weight_spread(log.applied, log.signal)
             logs[f"{condition}/seed{seed}"] = {

@@ -323,7 +323,8 @@ def heldout_contrastive_loss(
     from claimcheck.retrieval.encoders import pool
     from replications.coco_dr.model import device_of
 
-    plain = cfg.model_copy(update={"mlm_weight": 0.0, "seed": 10_000 + cfg.seed})
+    per_batch = min(cfg.batch_docs, 64, sum(s.n_docs for s in shards))  # a few small batches, whatever the scale
+    plain = cfg.model_copy(update={"mlm_weight": 0.0, "seed": 10_000 + cfg.seed, "batch_docs": per_batch})
     sampler = SpanSampler(shards, len(shards), plain, 0, 1)
     device = device_of(model)
     was = model.training

@@ -91,7 +91,7 @@ PROXY = ScaleSpec(
         "search_k": 100,
         "cosine_docs": 256,
         "coco": {
-            "steps": 60,
+            "steps": 40,
             "batch_docs": 32,
             "lr": 5e-5,
             "warmup_steps": 10,
@@ -105,13 +105,13 @@ PROXY = ScaleSpec(
             "heldout_docs": 256,
         },
         "warmup": {
-            "episodes": 1, "steps_per_episode": 8, "batch_size": 32, "triples_per_query": 1, "lr": 1e-3,
+            "episodes": 1, "steps_per_episode": 4, "batch_size": 16, "triples_per_query": 1, "lr": 1e-3,
             "warmup_steps": 3, "score_scale": 20.0, "neg_depth": 50, "neg_keep": 8,
         },
         "finetune": {
             "episodes": 2,
-            "steps_per_episode": 15,
-            "batch_size": 32,
+            "steps_per_episode": 8,
+            "batch_size": 16,
             "triples_per_query": 4,
             "lr": 1e-3,
             "warmup_steps": 3,

@@ -59,10 +59,12 @@ def _open(folder: Path, name: str, meta: dict[str, Any]) -> np.ndarray:
 
 def _finish(tmp: Path, final: Path, meta: dict[str, Any]) -> Path:
     (tmp / "meta.json").write_text(json.dumps(meta, indent=1))
-    if final.exists():  # another rank or run finished the same shard first: keep theirs
-        shutil.rmtree(tmp)
-    else:
+    try:
         os.replace(tmp, final)
+    except OSError:  # another rank or run finished the same shard first (same content): keep theirs
+        if not (final / "meta.json").exists():
+            raise
+        shutil.rmtree(tmp)
     return final
 
 

@@ -76,7 +76,8 @@ class FinetuneConfig(Record):
 
 @dataclass
 class TrainLog:
-    losses: list[float] = field(default_factory=list)
+    losses: list[float] = field(default_factory=list)  # the objective optimised (iDRO's: sum_g h_g L_g)
+    example_losses: list[float] = field(default_factory=list)  # mean triplet loss of the batch, any objective
     weights: list[list[float]] = field(default_factory=list)  # h after each step's update
     applied: list[list[float]] = field(default_factory=list)  # h the step's loss used, present groups only
     signal: list[float] = field(default_factory=list)  # exp(max e - min e) of the update's agreement term
@@ -108,17 +109,23 @@ def sum_grads_across_ranks(params: list[torch.Tensor]) -> None:
 
 
 def triple_stream(n_queries: int, n_negs: list[int], per_line: int, rng: np.random.Generator) -> np.ndarray:
-    """The official order: shuffled queries, written once per slice of `per_line` negatives, triples consecutive."""
+    """The official order: shuffled queries, written once per slice of `per_line` negatives, triples consecutive.
+
+    Built with numpy (MS MARCO's stream is 15 M triples: a Python list of them would cost gigabytes)."""
     order = rng.permutation(n_queries)
-    splits = max(1, max(n_negs, default=0) // per_line)
-    rows = []
+    negs = np.asarray(n_negs, dtype=np.int64)[order]
+    splits = max(1, int(negs.max(initial=0)) // per_line)
+    parts = []
     for split in range(splits):
-        for q in order:
-            for j in range(split * per_line, min((split + 1) * per_line, n_negs[q])):
-                rows.append((q, j))
-    if not rows:
+        counts = np.clip(negs - split * per_line, 0, per_line)
+        queries = np.repeat(order, counts)
+        starts = np.repeat(np.cumsum(counts) - counts, counts)
+        within = np.arange(len(queries)) - starts
+        parts.append(np.stack([queries, split * per_line + within], axis=1))
+    stream = np.concatenate(parts) if parts else np.zeros((0, 2), dtype=np.int64)
+    if not len(stream):
         raise ValueError("no training triples: no query has a negative")
-    return np.asarray(rows, dtype=np.int64)
+    return stream
 
 
 def _keep(candidates: np.ndarray, positives: np.ndarray, depth: int, keep: int, rng: np.random.Generator):
@@ -274,6 +281,7 @@ class Trainer:
                 cfg.score_scale,
                 self.recorder,
             )
+        mean_loss = losses.detach().sum() / cfg.batch_size  # comparable across objectives and steps
         if cfg.objective == "erm":
             loss = losses.sum() / cfg.batch_size
             loss.backward()
@@ -283,11 +291,13 @@ class Trainer:
         if self.world > 1:
             sum_grads_across_ranks(self.params)
             dist.all_reduce(total)
+            dist.all_reduce(mean_loss)
         if cfg.max_grad_norm is not None:
             torch.nn.utils.clip_grad_norm_(self.params, cfg.max_grad_norm)
         self.optim.step()
         self.sched.step()
         self.log.losses.append(float(total))
+        self.log.example_losses.append(float(mean_loss))
         return float(total)
 
     def _idro_backward(self, losses: torch.Tensor, groups_global: torch.Tensor, mine: slice) -> torch.Tensor:
