@@ -39,6 +39,10 @@ def main() -> None:
     parser.add_argument("--doc-tokens", type=int, default=128)
     args = parser.parse_args()
 
+    import tempfile
+    from pathlib import Path
+
+    import numpy as np
     import torch
     from rich.console import Console
     from rich.table import Table
@@ -46,20 +50,25 @@ def main() -> None:
     from claimcheck.retrieval.encoders import get_protocol, minilm_path
     from replications.coco_dr.model import load
     from replications.coco_dr.train import Episode, FinetuneConfig, Trainer
+    from replications.coco_dr.trainset import from_dataset
 
     console = Console()
     protocol = get_protocol("minilm").model_copy(update={"doc_max_length": args.doc_tokens, "query_max_length": 32})
-    train = _synthetic_train(2 * args.batch, 3 * args.doc_tokens, seed=0)
     base, tokenizer = load(minilm_path())
+    tmp = tempfile.TemporaryDirectory()
+    train = from_dataset(_synthetic_train(2 * args.batch, 3 * args.doc_tokens, seed=0), protocol, tokenizer,
+                         Path(tmp.name) / "passages")  # fmt: skip
     n = len(train.queries)
     gen = torch.Generator().manual_seed(0)
     episode = Episode(
-        qids=list(train.queries),
-        positives=[[i] for i in range(n)],
-        negatives=[[n + i, 2 * n + i] for i in range(n)],
+        negatives=[np.array([n + i, 2 * n + i]) for i in range(n)],
         groups=torch.randint(0, args.groups, (n,), generator=gen),
+        stream=np.array([(q, j) for q in range(n) for j in range(2)]),
     )
-    common = {"batch_size": args.batch, "n_groups": args.groups, "steps_per_episode": args.steps + 1, "lr": 5e-6}
+    common = {
+        "batch_size": args.batch, "n_groups": args.groups, "steps_per_episode": args.steps + 1, "lr": 5e-6,
+        "optimizer": "adamw", "max_grad_norm": None,
+    }  # fmt: skip
     trainers = {
         "ERM": Trainer(copy.deepcopy(base), tokenizer, protocol, train, FinetuneConfig(objective="erm", **common)),
         "iDRO, autograd.grad loop (official)": Trainer(
@@ -72,7 +81,8 @@ def main() -> None:
     loop_name, ours_name = list(trainers)[1:]
     times: dict[str, list[float]] = {name: [] for name in trainers}
     max_diff = 0.0
-    batches = [torch.randperm(n, generator=gen)[: args.batch] for _ in range(args.steps + 1)]
+    batches = [episode.stream[torch.randperm(len(episode.stream), generator=gen)[: args.batch].numpy()]
+               for _ in range(args.steps + 1)]  # fmt: skip
     for step, batch in enumerate(batches):
         names = list(trainers) if step % 2 == 0 else list(reversed(trainers))
         for name in names:

@@ -318,17 +318,26 @@ class Encoder:
         """Embeddings (float32, CPU) in the order of `texts`; shared out over torch.distributed ranks if any."""
         import torch
 
-        from claimcheck.retrieval.distributed import gather_batches, rank_and_world
-
         if not texts:
             return torch.zeros(0, self._dim())
         ids = self.tokenizer(list(texts), truncation=True, max_length=max_length, add_special_tokens=True)["input_ids"]
+        return self.encode_ids(ids)
+
+    def encode_ids(self, ids: Sequence[Sequence[int]]) -> torch.Tensor:
+        """Embeddings of already tokenised inputs (special tokens included), as `encode_texts`; for callers that
+        keep token ids in memory-mapped shards instead of texts."""
+        import torch
+
+        from claimcheck.retrieval.distributed import gather_batches, rank_and_world
+
+        if not ids:
+            return torch.zeros(0, self._dim())
         batches = token_budget_batches([len(x) for x in ids], self.token_budget, self.batch_size)
         rank, world = rank_and_world()
         mine = {b: self._encode_batch([ids[i] for i in batches[b]]) for b in range(rank, len(batches), world)}
         if world > 1:
             mine = gather_batches(mine)
-        out = torch.empty(len(texts), next(iter(mine.values())).shape[1])
+        out = torch.empty(len(ids), next(iter(mine.values())).shape[1])
         for b, idx in enumerate(batches):
             out[idx] = mine[b]
         return out

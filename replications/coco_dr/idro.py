@@ -42,6 +42,25 @@ def group_means(sums: torch.Tensor, counts: torch.Tensor) -> torch.Tensor:
     return sums / (counts + (counts == 0).to(counts.dtype))
 
 
+def agreement_exponent(
+    group_loss: torch.Tensor, group_count: torch.Tensor, gram: torch.Tensor, *, alpha: float, rho: float
+) -> torch.Tensor:
+    """`e_g = rho * mean_j (L_g L_j)^alpha cos(G_g, G_j)`, 0 for absent groups (float64), before the max shift.
+
+    Its spread over the present groups is what the update adds to the weights' history, so
+    `exp(max e - min e)` measures how far one step can move iDRO's weights apart (see README)."""
+    import torch
+
+    with torch.no_grad():
+        gram64 = gram.detach().double()
+        norms = torch.sqrt(torch.clamp(torch.diagonal(gram64), min=0.0)) + _NORM_EPS
+        cosine = gram64 / (norms[:, None] * norms[None, :])
+        scaled = torch.pow(group_loss.detach().double(), alpha)
+        present = (group_count.detach() > 0).double()
+        agreement = (scaled[:, None] * scaled[None, :]) * cosine
+        return rho * agreement.mean(dim=0) * present
+
+
 def update_weights_from_gram(
     h: torch.Tensor,
     group_loss: torch.Tensor,
@@ -62,13 +81,8 @@ def update_weights_from_gram(
 
     with torch.no_grad():
         h64 = h.detach().double()
-        gram64 = gram.detach().double()
-        norms = torch.sqrt(torch.clamp(torch.diagonal(gram64), min=0.0)) + _NORM_EPS
-        cosine = gram64 / (norms[:, None] * norms[None, :])
-        scaled = torch.pow(group_loss.detach().double(), alpha)
         present = (group_count.detach() > 0).double()
-        agreement = (scaled[:, None] * scaled[None, :]) * cosine
-        exponent = rho * agreement.mean(dim=0) * present
+        exponent = agreement_exponent(group_loss, group_count, gram, alpha=alpha, rho=rho)
         exponent = exponent - exponent.max()
         new = torch.pow(h64, ema) * torch.exp(exponent) * present
         new = new / new.sum()

@@ -47,6 +47,20 @@ def tokenize(tokenizer: Any, texts: Sequence[str], max_length: int) -> dict[str,
     return tokenizer(list(texts), truncation=True, max_length=max_length, padding=True, return_tensors="pt")
 
 
+def pad_ids(tokenizer: Any, rows: Sequence[Sequence[int]]) -> dict[str, torch.Tensor]:
+    """A padded batch from token-id rows without special tokens: [CLS] row [SEP] (RoBERTa's cls/sep likewise)."""
+    import torch
+
+    full = [[tokenizer.cls_token_id, *(int(t) for t in r), tokenizer.sep_token_id] for r in rows]
+    width = max(len(r) for r in full)
+    ids = torch.full((len(full), width), tokenizer.pad_token_id or 0, dtype=torch.long)
+    mask = torch.zeros((len(full), width), dtype=torch.long)
+    for i, r in enumerate(full):
+        ids[i, : len(r)] = torch.tensor(r)
+        mask[i, : len(r)] = 1
+    return {"input_ids": ids, "attention_mask": mask}
+
+
 def autocast(model: nn.Module, enabled: bool):
     """bf16 autocast on the model's device when enabled (helps on GPUs; on CPUs without bf16 units it is slower)."""
     import contextlib

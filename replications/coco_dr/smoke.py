@@ -88,3 +88,16 @@ def synthetic_dataset(name: str, topics: list[int], n_docs: int, n_queries: int,
         queries[f"{name}-q{i}"] = " ".join(rng.sample(words, 3))
         qrels[f"{name}-q{i}"] = {d: 1}
     return Dataset(name, corpus, queries, qrels)
+
+
+def smoke_source() -> Dataset:
+    """The smoke scale's fine-tuning source: topics 0-3."""
+    return synthetic_dataset("source", [0, 1, 2, 3], 40, 40, seed=0)
+
+
+def smoke_targets() -> dict[str, Dataset]:
+    """The smoke scale's targets (and COCO corpora): topics 4-5 and 6-7, unseen in the source."""
+    return {
+        "synthetic-a": synthetic_dataset("synthetic-a", [4, 5], 30, 12, seed=1),
+        "synthetic-b": synthetic_dataset("synthetic-b", [6, 7], 30, 12, seed=2),
+    }

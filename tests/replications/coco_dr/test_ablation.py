@@ -1,4 +1,5 @@
-"""The registered experiment at smoke scale, the evaluation sub-collections and COCO's span pairs."""
+"""The registered experiment at smoke scale (every stage: COCO with whole-word and Condenser-head MLM, BM25 warm-up,
+ANCE episodes with iDRO/ERM and LAMB), its validity checks, the evaluation sub-collections and COCO's span pairs."""
 
 from __future__ import annotations
 
@@ -11,11 +12,12 @@ torch = pytest.importorskip("torch")
 from claimcheck.experiments import RunContext, get_experiment  # noqa: E402
 from claimcheck.retrieval.data import Dataset  # noqa: E402
 from replications.coco_dr.ablation import CONDITIONS, subsample  # noqa: E402
-from replications.coco_dr.coco import contrastive_loss, spans_of  # noqa: E402
+from replications.coco_dr.coco import contrastive_loss  # noqa: E402
+from replications.coco_dr.spans import pack_spans  # noqa: E402
 
 
-@pytest.mark.timeout(600)  # ~10 s idle
-def test_smoke_runs_every_condition(tmp_path: Path) -> None:
+@pytest.mark.timeout(600)  # ~25 s idle
+def test_smoke_runs_every_condition_and_reports_its_checks(tmp_path: Path) -> None:
     exp = get_experiment("coco_dr.idro_ablation")
     ctx = RunContext(experiment=exp.name, scale="smoke", config=exp.config_for("smoke"), seeds=[0], work_dir=tmp_path)
     out = exp.fn(ctx)
@@ -23,10 +25,19 @@ def test_smoke_runs_every_condition(tmp_path: Path) -> None:
     assert seen == {(c, d) for c in CONDITIONS for d in ("synthetic-a", "synthetic-b")}
     for m in out.measurements:
         assert m.metric == "nDCG@10" and 0.0 <= m.value <= 1.0 and len(m.per_query) == 12
-    # every trained condition actually trained: its loss curve is recorded and finite
-    for cond in ("full", "without_idro", "without_coco"):
-        log = out.extra["training"][f"{cond}/seed0"]
+    training = out.extra["training"]
+    for stage in ("warmup-coco/seed0", "warmup-base/seed0", "full/seed0", "without_idro/seed0", "without_coco/seed0"):
+        log = training[stage]
         assert log["first_loss"] and all(v == v for v in log["first_loss"] + log["last_loss"])
+    assert training["coco/seed0"]["steps"] == 3 and training["full/seed0"]["weights"]["steps"] == 4
+    names = {c.name for c in out.validity}
+    assert names == {
+        "distribution-shift", "full-learned", "without_idro-learned", "without_coco-learned",
+        "coco-changed-encoder", "coco-on-target-corpora", "idro-weights-moved", "no-placeholders",
+    }  # fmt: skip
+    by_name = {c.name: c for c in out.validity}
+    assert by_name["idro-weights-moved"].targets == ["without_idro"]
+    assert all(c.detail for c in out.validity)
 
 
 def test_subsample_keeps_queries_and_their_judgments() -> None:
@@ -58,16 +69,17 @@ def test_subsample_cuts_each_part_of_a_composite_on_its_own() -> None:
     assert len(small.queries) == 6 and len(small.corpus) == 40
 
 
-class _WordTokenizer:
-    def __call__(self, text: str, add_special_tokens: bool = False) -> dict:
-        return {"input_ids": [len(w) for w in text.split()]}
+class _NoBreak:
+    def random(self) -> float:
+        return 1.0
 
 
 def test_spans_pack_sentences_up_to_the_limit() -> None:
-    spans = spans_of("a bb ccc. dd e. ffff gg hhh iiii jj kk.", _WordTokenizer(), 4)
-    assert all(len(s) <= 4 for s in spans)
-    assert [x for s in spans for x in s] == [1, 2, 4, 2, 2, 4, 2, 3, 4, 2, 3]
-    assert spans[0] == [1, 2, 4]  # the next sentence (2 tokens) would overflow 4
+    """The official packing: a span closes before a sentence that would overflow it; a long sentence stays whole."""
+    sentences = [[1, 2, 4], [2, 2], [4, 2, 3, 4, 2, 3], [1]]
+    spans = pack_spans(sentences, 4, 0.1, _NoBreak())
+    assert spans == [[1, 2, 4], [2, 2], [4, 2, 3, 4, 2, 3], [1]]
+    assert pack_spans([[1], [2], [3]], 4, 0.1, _NoBreak()) == [[1, 2, 3]]
 
 
 def test_contrastive_loss_pairs_neighbours() -> None:

@@ -22,7 +22,7 @@ def test_two_gloo_processes_match_one(tmp_path: Path) -> None:
     out_file = tmp_path / "ddp.json"
     mp.spawn(coco_ddp_worker.worker, args=(2, str(tmp_path / "init"), model_dir, str(out_file)), nprocs=2, join=True)
     ddp = json.loads(out_file.read_text())
-    single = coco_ddp_worker.train(model_dir, None)
+    single = coco_ddp_worker.train(model_dir, None, str(tmp_path))
     assert len(single["ft_losses"]) == 2 * STEPS and len(single["coco_losses"]) == STEPS
     assert single["ft_losses"] == pytest.approx(ddp["ft_losses"], rel=1e-5, abs=1e-6)
     assert single["coco_losses"] == pytest.approx(ddp["coco_losses"], rel=1e-5, abs=1e-6)
