@@ -39,7 +39,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from claimcheck.home import evidence_dir, read_model_or_none
+from claimcheck.home import UnsafePathError, evidence_dir, read_model_or_none, safe_child
 from claimcheck.models import Claim, ClaimRegistry, ClaimResult, EvidenceResult, Provenance, Record, RunRecord, Verdict
 from claimcheck.sources.report_checks import ReportCheck, check_report, examined_paper
 
@@ -125,7 +125,10 @@ class VerifyExport(Record):
 
 def load_evidence(claim_id: str) -> EvidenceResult | None:
     """The evidence step's verdict for a claim, if it wrote one (an unreadable file counts as absent)."""
-    return read_model_or_none(evidence_dir() / f"{claim_id}.json", EvidenceResult)
+    try:
+        return read_model_or_none(safe_child(evidence_dir(), f"{claim_id}.json"), EvidenceResult)
+    except UnsafePathError:
+        return None
 
 
 def format_claimed(claim: Claim) -> str | None:
@@ -279,7 +282,7 @@ def render_table(export: VerifyExport, console: Any = None) -> None:
         note = r.reason + (f"\n→ {r.command}" if r.command and r.verdict == Verdict.NOT_RUN else "")
         table.add_row(
             Text(f"{entry.id}\n", style="bold") + Text(_short(entry.text), style="dim"),
-            entry.claimed or "",
+            Text(entry.claimed or ""),  # the metric's name is the registry's text
             format_measured(r),
             r.scale or "",
             Text(r.verdict.value, style=VERDICT_STYLE[r.verdict]),
@@ -295,7 +298,7 @@ def render_table(export: VerifyExport, console: Any = None) -> None:
         for name in ("report", "check", "detail"):
             checks.add_column(name, overflow="fold")
         for entry, check in flagged:
-            checks.add_row(f"{entry.id}\n{entry.file}", Text(check.name, style="bold red"), Text(check.detail))
+            checks.add_row(Text(f"{entry.id}\n{entry.file}"), Text(check.name, style="bold red"), Text(check.detail))
         console.print(checks)
 
 

@@ -5,6 +5,8 @@ Rules
 Which rule applies (`judge`):
 
 - A claim without a replication is `not-run`: "no executable replication applies".
+- A record whose key is not the hash of the experiment, scale, config, seeds and code it states (or whose code
+  map is empty) is `not-run`: its scale and measurements are only its own word (`results.integrity_problems`).
 - A failed run (record status `error`) is `error`, never evidence.
 - A smoke run never gives a claim verdict: `not-run`, "smoke run: exercises the code path, gives no verdict",
   with the command for a real scale.
@@ -60,6 +62,7 @@ from claimcheck.models import (
     ValueTarget,
     Verdict,
 )
+from claimcheck.results import integrity_problems
 from claimcheck.retrieval.stats import (
     bootstrap_ci,
     bootstrap_relative_ci,
@@ -422,6 +425,9 @@ def judge(claim: Claim, record: RunRecord | None, command: str | None = None) ->
         return not_run(claim, NO_REPLICATION + (tests if claim.implementation_tests else ""))
     if record is None:
         return not_run(claim, "no run record", command)
+    forged = integrity_problems(record)
+    if forged:
+        return not_run(claim, f"the run record {record.key[:12]} does not earn a verdict: {'; '.join(forged)}", command)
     if record.status == "error":
         return ClaimResult(**_base_result(claim, record), verdict=Verdict.ERROR, reason=record.error or "run failed")
     if record.scale == "smoke":

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+from records import honest
 
 from claimcheck.models import (
     Claim,
@@ -156,7 +157,7 @@ def measurements(effect: float, seeds: list[int], n_queries: int = 60, noise: fl
 
 
 def record(ms: list[Measurement], scale: str = "proxy", seeds: list[int] | None = None) -> RunRecord:
-    return RunRecord(
+    return honest(RunRecord(
         key="k" * 64,
         experiment="x.y",
         scale=scale,
@@ -168,7 +169,7 @@ def record(ms: list[Measurement], scale: str = "proxy", seeds: list[int] | None 
         started_at="2026-01-01T00:00:00+00:00",
         wall_time_s=1.0,
         peak_memory_mb=1.0,
-    )
+    ))  # fmt: skip
 
 
 EFFECT = EffectTarget(condition="cond", baseline="base", metric="ndcg_cut_10", datasets=["d"])

@@ -95,7 +95,7 @@ def test_cache_always_never_runs() -> None:
     assert out.runs[0].record is None
     result = out.results[0]
     assert result.verdict == Verdict.NOT_RUN and "--cache always" in result.reason
-    assert RecordStore().all() == []
+    assert RecordStore().headers() == ([], [])
 
 
 def test_proxy_direction_verdicts_are_computed() -> None:
@@ -279,7 +279,7 @@ def test_standalone_main_prints_and_stores_the_record(capsys: pytest.CaptureFixt
 def test_a_record_made_by_other_code_is_reported_but_gives_no_verdict() -> None:
     verify(ef.registry(), ["bm25-ndcg"], scale="full")
     store = RecordStore()
-    (current,) = [r for r in store.all() if r.scale == "full"]
+    (current,) = [store.get(h.key) for h in store.headers()[0] if h.scale == "full"]
     assert current.code == code_version(get_experiment(ef.EXPERIMENT))
     assert by_id(results_from_store(ef.registry()))["bm25-ndcg"].verdict in (Verdict.VERIFIED, Verdict.REFUTED)
     older = {**current.code, "engine_sha256": "0" * 64}
@@ -314,7 +314,7 @@ def test_a_full_scale_record_from_elsewhere_answers_a_full_run_this_machine_cann
 def test_a_fresh_lower_scale_record_speaks_before_a_stale_own_scale_one_and_library_versions_do_not_stale() -> None:
     verify(ef.registry(), ["bm25-ndcg"], scale="full")
     store = RecordStore()
-    (full,) = [r for r in store.all() if r.scale == "full"]
+    (full,) = [store.get(h.key) for h in store.headers()[0] if h.scale == "full"]
     elsewhere = {**full.code, "dependencies_sha256": "gpu-machine"}  # torch+cu12 there, torch+cpu here
     moved = full.model_copy(update={"code": elsewhere, "key": run_key(full.experiment, "full", full.config,
                                                                       full.seeds, elsewhere)})  # fmt: skip

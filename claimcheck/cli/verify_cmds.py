@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from claimcheck.cli.app import app
 from claimcheck.models import ClaimRegistry, ClaimResult, Verdict
@@ -96,10 +97,10 @@ def write_outputs(export, json_path: Path | None, markdown: Path | None, html_pa
     for path, render in ((json_path, export.to_json), (markdown, lambda: to_markdown(export))):
         if path:
             atomic_write_text(path, render())
-            err_console.print(f"wrote {path}")
+            err_console.print(Text(f"wrote {path}"))
     if html_path:
         atomic_write_text(html_path, to_html(export))
-        err_console.print(f"wrote {html_path}")
+        err_console.print(Text(f"wrote {html_path}"))
 
 
 def print_plan(plan, scale: str) -> None:
@@ -110,7 +111,7 @@ def print_plan(plan, scale: str) -> None:
     for cp in plan.claims:
         rep = cp.claim.replication
         if rep is None:
-            table.add_row(cp.claim.id, "", "", "—", "no executable replication applies")
+            table.add_row(Text(cp.claim.id), "", "", "—", "no executable replication applies")
             continue
         if cp.group is not None:
             here = f"runs at {cp.group.scale}"
@@ -118,13 +119,14 @@ def print_plan(plan, scale: str) -> None:
             here = "error"
         else:
             here = "cannot run"
+        # commands quote the registry path and reasons quote names: text, never rich markup
         if cp.own_scale_runnable:
-            note = f"{rep.scale} scale runs here: {cp.command}"
+            note = Text(f"{rep.scale} scale runs here: {cp.command}")
         else:
             elsewhere += 1
             why = "; ".join(cp.own_scale_unmet)
-            note = f"[bold]{cp.command}[/bold]\n(where: {why})" if cp.command else why
-        table.add_row(cp.claim.id, rep.experiment, rep.scale, here, note)
+            note = Text(cp.command, style="bold") + Text(f"\n(where: {why})") if cp.command else Text(why)
+        table.add_row(Text(cp.claim.id), Text(rep.experiment), rep.scale, here, note)
     console.print(table)
     console.print(
         f"{elsewhere} claim(s) need another machine for their own scale. Run the command there, copy its "
@@ -212,15 +214,15 @@ def report(
     failing = parse_fail_on(fail_on)
     reg = load_registry(registry)
     store = RecordStore()
-    records, invalid = store.scan()
-    for path, why in invalid:
+    for path, why in store.headers()[1]:
         err_console.print(f"[yellow]skipped invalid record[/yellow] {escape(path.name)}: {escape(why)}")
     try:
         results = results_from_store(reg, ids or (), store, registry)
     except KeyError as exc:
         raise fail(str(exc.args[0])) from None
-    used = {k for r in results for k in r.records}
-    runs = [run_summary(r) for r in records if r.key in used]
+    # only the records a verdict cites are read in full: a big record elsewhere in the store costs nothing
+    used = sorted({k for r in results for k in r.records})
+    runs = [run_summary(record) for key in used if (record := store.get(key)) is not None]
     export = build_export(reg, results, command="report", registry_path=registry, runs=runs)
     write_outputs(export, json_path, markdown, html_path)
     render_table(export, console)
@@ -230,13 +232,31 @@ def report(
 @results_app.command("import")
 def results_import(
     source: Annotated[Path, typer.Argument(help="A directory of run records (or one record file).")],
+    trust: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--trust",
+            metavar="PUBKEY",
+            help="Trust this signing key (ed25519:<hex>, as `claimcheck results key` prints it on the machine that "
+            "made the records, or a file holding it); repeatable. Only records signed by a trusted key are taken.",
+        ),
+    ] = None,
 ) -> None:
-    """Validate run records made on another machine and merge them into the record store (provenance kept)."""
+    """Check run records made on another machine and merge them into the record store (provenance kept).
+
+    A record is taken when it is a regular file within the size limit, its key is the hash of its contents, and
+    a trusted key signed it: this machine's, one trusted before, or one named with --trust.
+    """
     from claimcheck.results import RecordStore
+    from claimcheck.signing import parse_key_id
 
     if not source.exists():
         raise fail(f"{source} does not exist")
-    summary = RecordStore().import_dir(source)
+    try:
+        keys = {parse_key_id(k) for k in trust or ()}
+    except (ValueError, OSError) as exc:
+        raise fail(f"--trust: {exc}", 2) from None
+    summary = RecordStore().import_dir(source, trust=keys)
     for path, why in summary.invalid:
         err_console.print(f"[red]invalid[/red] {escape(str(path))}: {escape(why)}")
     console.print(
@@ -249,21 +269,35 @@ def results_import(
 
 @results_app.command("list")
 def results_list() -> None:
-    """List the stored run records."""
+    """List the stored run records (their headers: measurements are not read) and who signed each."""
     from claimcheck.results import RecordStore
+    from claimcheck.signing import describe_signer, key_id
 
-    records, invalid = RecordStore().scan()
+    records, invalid = RecordStore().headers()
     table = Table(title=f"run records ({len(records)})")
-    for col in ("key", "experiment", "scale", "status", "seeds", "wall time", "peak MB", "started", "from"):
+    for col in ("key", "experiment", "scale", "status", "seeds", "wall time", "peak MB", "started", "from", "signer"):
         table.add_column(col)
     for r in sorted(records, key=lambda r: r.started_at):
-        table.add_row(
+        # the signer as the record names it; `report` and `verify` check the signature before using a record
+        signer = describe_signer(key_id(bytes.fromhex(r.signature.public_key)) if r.signature else None)
+        row = (
             r.key[:12], r.experiment, r.scale, r.status, ",".join(map(str, r.seeds)), f"{r.wall_time_s:.1f}s",
-            f"{r.peak_memory_mb:.0f}", r.started_at, r.imported_from or (r.provenance.hostname or ""),
+            f"{r.peak_memory_mb:.0f}", r.started_at, r.imported_from or (r.provenance.hostname or ""), signer,
         )  # fmt: skip
+        table.add_row(*map(Text, row))
     console.print(table)
     for path, why in invalid:
         err_console.print(f"[yellow]invalid[/yellow] {escape(path.name)}: {escape(why)}")
+
+
+@results_app.command("key")
+def results_key() -> None:
+    """Print this machine's record-signing public key (made on first use): pass it to `results import --trust`
+    on the machine that imports this machine's records."""
+    from claimcheck.signing import key_path, local_key_id
+
+    typer.echo(local_key_id())
+    err_console.print(Text(f"private key: {key_path()} (keep it to this machine)"))
 
 
 @app.command()
@@ -285,6 +319,7 @@ def experiments(data_dir: DataDirOpt = None) -> None:
             needs += [f"models: {', '.join(req.models)}"] if req.models else []
             needs += [f"launcher: {spec.launcher}"] if spec.launcher else []
             unmet = unmet_requirements(req, data_dir)
-            here = "[green]yes[/green]" if not unmet else "[red]no[/red]: " + "; ".join(unmet)
-            table.add_row(name, exp.paper, scale, ",".join(map(str, spec.seeds)), "\n".join(needs), here)
+            here = Text("yes", style="green") if not unmet else Text("no", style="red") + Text(": " + "; ".join(unmet))
+            row = (name, exp.paper, scale, ",".join(map(str, spec.seeds)), "\n".join(needs))
+            table.add_row(*map(Text, row), here)
     console.print(table)

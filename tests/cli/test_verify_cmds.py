@@ -119,12 +119,16 @@ def test_results_import_merges_records_from_another_machine(
     other = tmp_path / "cluster-home"
     monkeypatch.setenv("CLAIMCHECK_HOME", str(other))
     assert cli("verify", "bm25-ndcg", "--registry", reg, "--scale", "full")[0] == 0
+    code, their_key = cli("results", "key")
+    assert code == 0 and re.fullmatch(r"ed25519:[0-9a-f]{64}", their_key.splitlines()[0])
     carried = tmp_path / "carried"
     shutil.copytree(other / "records", carried)
     monkeypatch.setenv("CLAIMCHECK_HOME", str(claimcheck_home))
     code, text = cli("report", "bm25-ndcg", "--registry", reg)
     assert code == 0 and "no stored run record" in re.sub(r"\s+", " ", text)
-    code, text = cli("results", "import", carried)
+    code, text = cli("results", "import", carried)  # signed by a key this machine does not trust
+    assert code == 1 and "imported 0 record(s)" in text and "not a trusted key" in re.sub(r"\s+", " ", text)
+    code, text = cli("results", "import", carried, "--trust", their_key.splitlines()[0])
     assert code == 0 and "imported 1 record(s)" in text
     out = tmp_path / "report.json"
     code, text = cli("report", "bm25-ndcg", "--registry", reg, "--json", out)
@@ -133,6 +137,8 @@ def test_results_import_merges_records_from_another_machine(
     assert export.command == "report" and export.claims[0].result.scale == "full"
     assert export.claims[0].result.verdict in (Verdict.VERIFIED, Verdict.REFUTED)
     assert export.runs[0].imported_from and export.runs[0].provenance.python
+    origin = export.claims[0].result.details["record_origin"]
+    assert origin["signer"] == their_key.splitlines()[0] and "imported from" in export.claims[0].result.reason
     # a proxy run here takes its verdict from the imported full record, and the export carries that record
     code, _ = cli("verify", "bm25-ndcg", "--registry", reg, "--scale", "proxy", "--json", out)
     export = VerifyExport.model_validate_json(out.read_text())
