@@ -57,6 +57,15 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
             seen[key] = key_node.start_mark.line + 1
         return super().construct_mapping(node, deep=deep)
 
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        # A value YAML resolves but Python cannot build (an integer of 5,000 digits, a 13th month) raises a bare
+        # ValueError; give it the node's line like every other YAML error.
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, OverflowError) as exc:
+            problem = f"cannot read the value {str(node.value)[:40]!r}: {exc}"
+            raise yaml.constructor.ConstructorError(None, None, problem, node.start_mark) from None
+
 
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 _HEADER = (
@@ -193,7 +202,8 @@ def parse_registry(text: str, file: str | Path = "claims.yaml", *, check_experim
         raise RegistryError(file, f"nested too deep to read (more than {MAX_DEPTH} levels)") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        raise RegistryError(file, f"YAML syntax error: {exc.problem or exc}", mark.line + 1 if mark else None) from None
+        what = "YAML error" if isinstance(exc, yaml.constructor.ConstructorError) else "YAML syntax error"
+        raise RegistryError(file, f"{what}: {exc.problem or exc}", mark.line + 1 if mark else None) from None
     except yaml.YAMLError as exc:
         raise RegistryError(file, f"YAML error: {exc}") from None
     if data is None:
