@@ -1,7 +1,7 @@
 """Hostile-input fuzzing: damaged reports, claims.yaml files, run records and PDFs through claimcheck's commands.
 
     python benchmarks/fuzz.py [--n 10000] [--workers 2] [--case-timeout 30] [--seed 0] [--seeds ../shared/seeds]
-                              [--only report,registry,record,pdf] [--out fuzz.json]
+                              [--only report,registry,record,pdf] [--out fuzz.json] [--case INDEX ...]
 
 Each case writes one damaged input into a sandbox and runs the commands a user would on it (`ingest`, `list`,
 `list --json`, `show`, `verify --plan`, `report --json`, `results import`, `results list`, `sources add`, and the
@@ -686,6 +686,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=Path, default=DEFAULT_SEEDS, help="seed reports (../shared/seeds)")
     parser.add_argument("--only", default=",".join(FAMILIES), help="families: report,registry,record,pdf")
     parser.add_argument("--show", type=int, default=25, help="failures printed in full")
+    parser.add_argument("--case", type=int, action="append", default=[], help="replay only case INDEX (repeatable)")
     parser.add_argument("--out", type=Path, default=None, help="write totals and every failure as JSON")
     args = parser.parse_args(argv)
     families = [f for f in args.only.split(",") if f]
@@ -698,6 +699,8 @@ def main(argv: list[str] | None = None) -> int:
         import claimcheck.cli  # noqa: F401  (imported once here: every forked worker starts warm)
 
         cases = make_cases(args.n, args.seed, families)
+        if args.case:  # the same --n, --seed and --only reproduce a printed case by its index
+            cases = [c for c in cases if c.index in set(args.case)]
         print(f"setup {time.perf_counter() - started:.1f} s; {len(cases)} cases on {args.workers} workers", flush=True)
         pool = Pool(args.workers, root, materials, args.case_timeout, args.max_rss_mb)
         t0 = time.perf_counter()

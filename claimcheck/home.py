@@ -168,12 +168,17 @@ def read_regular_file(path: str | Path, max_bytes: int = MAX_FILE_BYTES, *, foll
         if exc.errno == errno.ELOOP and not follow_symlinks:
             raise OSError(errno.ELOOP, "is a symlink, not a regular file", str(path)) from None
         raise
-    with os.fdopen(fd, "rb") as fh:
+    try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise OSError(errno.EINVAL, "not a regular file", str(path))
         if info.st_size > max_bytes:
             raise ValueError(f"{path}: {info.st_size} bytes, more than the {max_bytes}-byte limit")
+        fh = os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+    with fh:
         data = fh.read(max_bytes + 1)  # a file that grows while read is cut off here, not read forever
     if len(data) > max_bytes:
         raise ValueError(f"{path}: more than the {max_bytes}-byte limit")

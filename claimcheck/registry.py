@@ -380,6 +380,7 @@ def _cache_put(digest: str, registry: ClaimRegistry) -> None:
         entries = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
         for old in entries[CACHE_KEEP:]:
             old.unlink(missing_ok=True)
+        remove_stale_temp_files(folder)
     except (OSError, ValueError):
         pass  # a cache that cannot be written (or a registry that cannot be serialised) costs speed only
 

@@ -15,32 +15,18 @@ from pathlib import Path
 import engine_fixtures as ef  # registers the test experiments
 import pytest
 import yaml
+from cli_support import cli, write_registry
 from report_fixtures import COCO_ROWS, synthesis_report
-from typer.testing import CliRunner
 
-from claimcheck.cli import app
 from claimcheck.experiments import get_experiment
 from claimcheck.models import ClaimRegistry, ExperimentOutput, Measurement, Verdict
 from claimcheck.provenance import collect
 from claimcheck.results import RecordStore, code_version, run_key, sign_record
 from claimcheck.verify import CacheMode, claim_config, results_from_store, verify
 
-runner = CliRunner()
-
-
-def cli(*args: object) -> tuple[int, str]:
-    result = runner.invoke(app, [str(a) for a in args], env={"COLUMNS": "250"})
-    return result.exit_code, result.output
-
 
 def flat(text: str) -> str:
     return re.sub(r"\s+", " ", text)
-
-
-def write_registry(path: Path, registry: ClaimRegistry | None = None) -> Path:
-    data = (registry or ef.registry()).model_dump(mode="json", exclude_none=True)
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    return path
 
 
 # --------------------------------------------------------------------------------------------------- records
@@ -351,3 +337,14 @@ def test_a_claim_for_which_claim_config_fails_is_never_judged_from_a_record_of_a
     other = claim.model_copy(update={"replication": claim.replication.model_copy(update={"params": {"n_docs": 7}})})
     result = results_from_store(ClaimRegistry(claims=[other]))[0]
     assert result.verdict == Verdict.NOT_RUN
+
+
+def test_a_number_with_hundreds_of_decimals_ingests_at_the_precision_a_double_holds(tmp_path: Path) -> None:
+    report = tmp_path / "r.txt"
+    row = ("COCO-DR Base model achieves an nDCG@10 score of 0." + "7" * 400 + " on the TREC-COVID dataset.", "✓", "0.5")
+    report.write_text(synthesis_report([row]))
+    reg = tmp_path / "claims.yaml"
+    code, text = cli("ingest", report, "--registry", reg)
+    assert code == 0, text
+    (claim,) = yaml.safe_load(reg.read_text())["claims"]
+    assert claim["quantity"]["decimals"] == 17

@@ -14,7 +14,7 @@ import re
 from functools import lru_cache
 
 from claimcheck.metric_names import normalise_metric
-from claimcheck.models import Quantity
+from claimcheck.models import MAX_DECIMALS, Quantity
 
 # Acronyms are matched case-sensitively ("MAP", not the word "map"); prose names case-insensitively.
 _METRIC_TOKEN = r"(?:nDCG|NDCG|ndcg)(?:@|_at_|_cut_)\d+|MAP(?:@\d+)?|MRR(?:@\d+)?|(?:R|Recall|P|Precision)@\d+"
@@ -54,7 +54,8 @@ def _metric(name: str) -> str:
 
 
 def _decimals(number: str) -> int:
-    return len(number.split(".", 1)[1]) if "." in number else 0
+    # a double holds about 17 significant digits: more decimal places than that are no finer a precision
+    return min(len(number.split(".", 1)[1]), MAX_DECIMALS) if "." in number else 0
 
 
 def _subject(phrase: str, method_name: str | None) -> str | None:

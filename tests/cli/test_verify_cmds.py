@@ -15,26 +15,13 @@ from pathlib import Path
 import engine_fixtures as ef  # registers the test experiments
 import pytest
 import yaml
-from typer.testing import CliRunner
+from cli_support import cli, write_registry
 
-from claimcheck.cli import app
 from claimcheck.models import Claim, ClaimRegistry, Replication, RunRecord, ValueTarget, Verdict
 from claimcheck.report import SCHEMA, VerifyExport
 
 SUPPORT = Path(__file__).resolve().parent.parent / "support"
 
-runner = CliRunner()
-
-
-def write_registry(path: Path, registry: ClaimRegistry | None = None) -> Path:
-    data = (registry or ef.registry()).model_dump(mode="json")
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    return path
-
-
-def cli(*args: str) -> tuple[int, str]:
-    result = runner.invoke(app, [str(a) for a in args], env={"COLUMNS": "250"})
-    return result.exit_code, result.output
 
 
 def test_smoke_verify_json_every_claim_accounted_and_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
