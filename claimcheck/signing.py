@@ -71,10 +71,10 @@ def local_private_key() -> Ed25519PrivateKey:
 
 
 def key_id(public: Ed25519PublicKey | bytes) -> str:
-    raw = public if isinstance(public, bytes) else public.public_bytes(
-        serialization.Encoding.Raw, serialization.PublicFormat.Raw
-    )  # fmt: skip
-    return KEY_PREFIX + raw.hex()
+    """`ed25519:<hex>` of a public key (or of its 32 raw bytes)."""
+    if isinstance(public, Ed25519PublicKey):
+        public = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return KEY_PREFIX + public.hex()
 
 
 def local_key_id() -> str:

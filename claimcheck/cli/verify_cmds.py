@@ -275,7 +275,8 @@ def results_list() -> None:
 
     records, invalid = RecordStore().headers()
     table = Table(title=f"run records ({len(records)})")
-    for col in ("key", "experiment", "scale", "status", "seeds", "wall time", "peak MB", "started", "from", "signer"):
+    columns = ("key", "experiment", "scale", "status", "seeds", "wall time", "peak MB", "started", "from")
+    for col in (*columns, "claimed signer"):
         table.add_column(col)
     for r in sorted(records, key=lambda r: r.started_at):
         # the signer as the record names it; `report` and `verify` check the signature before using a record
