@@ -190,6 +190,34 @@ def small_registry(reg: Any) -> Any:
     return reg.model_copy(update={"claims": keep, "reports": [r for r in reg.reports if r.id in cited]})
 
 
+def blowup_pdfs() -> dict[str, bytes]:
+    """The PDFs of issue 19 that keep table detection busy: many tiny text spans, a dense ruled grid. Written as
+    raw content streams (PyMuPDF's drawing calls would take minutes for 240,000 spans)."""
+    import pymupdf
+
+    def one(body: str) -> bytes:
+        doc = pymupdf.open()
+        page = doc.new_page()
+        page.insert_text((10, 10), ".", fontsize=1)  # registers the font the stream below uses
+        doc.update_stream(page.get_contents()[0], f"q\n{body}Q\n".encode())
+        return doc.tobytes(deflate=True)
+
+    def spans(n: int) -> str:
+        return "".join(f"BT 1 0 0 1 {i % 590} {(i // 590) % 830} Tm /helv 1 Tf [<2e>]TJ ET\n" for i in range(n))
+
+    def grid(step: float) -> str:
+        lines = [f"0 {y:.2f} m 595 {y:.2f} l" for y in _steps(842, step)]
+        lines += [f"{x:.2f} 0 m {x:.2f} 842 l" for x in _steps(595, step)]
+        return "0.1 w\n" + "\n".join(lines) + "\nS\n"
+
+    return {"tiny-spans-20k": one(spans(20_000)), "tiny-spans-240k": one(spans(240_000)),
+            "ruled-grid-4pt": one(grid(4.0)), "ruled-grid-1pt": one(grid(1.0))}  # fmt: skip
+
+
+def _steps(length: float, step: float) -> list[float]:
+    return [i * step for i in range(int(length / step) + 1)]
+
+
 @dataclass
 class Materials:
     """What every case starts from, made once by the parent."""
@@ -201,6 +229,7 @@ class Materials:
     record_registry: bytes
     record_signer: str
     pdf: bytes
+    blowups: dict[str, bytes]
 
 
 def build_materials(root: Path, seeds: Path) -> Materials:
@@ -235,6 +264,7 @@ def build_materials(root: Path, seeds: Path) -> Materials:
         record_registry=dump_registry(ClaimRegistry(claims=[claim])).encode(),
         record_signer=local_key_id(),
         pdf=pdf,
+        blowups=blowup_pdfs(),
     )
 
 
@@ -461,20 +491,8 @@ def run_pdf(m: Materials, box: Sandbox, rng: random.Random, category: str, run: 
     from claimcheck.sources.evidence import SourceMissing, load_source
 
     if category == "blowup":
-        import pymupdf
-
-        doc = pymupdf.open()
-        page = doc.new_page()
-        kind = rng.choice(["tiny-spans", "ruled-grid"])
-        if kind == "tiny-spans":
-            for i in range(rng.choice([2_000, 20_000])):
-                page.insert_text((i % 500, (i // 500) % 800), ".", fontsize=1)
-        else:
-            for i in range(0, rng.choice([200, 600]), 2):
-                page.draw_line((0, i), (600, i))
-                page.draw_line((i, 0), (i, 800))
-        data, how = doc.tobytes(), kind
-        doc.close()
+        how = rng.choice(sorted(m.blowups))
+        data = m.blowups[how]
     else:
         data, how = damage_bytes(m.pdf, rng, steps=rng.randint(1, 6))
     pdf = box.inputs / "paper.pdf"
