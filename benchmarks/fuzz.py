@@ -35,6 +35,7 @@ import multiprocessing as mp
 import os
 import random
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -711,6 +712,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown := set(families) - set(FAMILIES):
         parser.error(f"unknown families: {', '.join(sorted(unknown))}")
     root = Path(tempfile.mkdtemp(prefix="claimcheck-fuzz-"))
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # a kill still stops the workers and removes the sandbox
     try:
         started = time.perf_counter()
         materials = build_materials(root, args.seeds)

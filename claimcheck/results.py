@@ -14,6 +14,7 @@ half-written file, and readers skip temp files.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import inspect
@@ -27,7 +28,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from claimcheck import __version__, signing
 from claimcheck.experiments import Experiment
@@ -232,6 +233,25 @@ def config_matches(record: RunHeader, config: dict[str, Any]) -> bool:
     return canonical_json(record.config) == canonical_json(config)
 
 
+HEADER_INDEX = ".headers.json"
+
+
+class HeaderEntry(BaseModel):
+    """One record file in the header index: its stat stamp, and its header or why it is not a record."""
+
+    model_config = ConfigDict(extra="forbid", ser_json_inf_nan="constants")
+
+    stamp: list[int] = Field(description="size, mtime_ns, inode: any change and the file is read again")
+    header: RecordHeader | None = None
+    invalid: str | None = None
+
+
+class HeaderIndex(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    entries: dict[str, HeaderEntry] = Field(default_factory=dict)
+
+
 # The largest record file `results import` reads (records carry per-query scores: tens of MB at full scale).
 IMPORT_MAX_BYTES = MAX_FILE_BYTES
 
@@ -282,13 +302,36 @@ class RecordStore:
         yield from sorted(p for p in self.root.glob("*.json") if not p.name.startswith("."))
 
     def headers(self) -> tuple[list[RecordHeader], list[tuple[Path, str]]]:
-        """Every record's header (its output skipped), and the files that are not records (with why)."""
-        headers, invalid = [], []
+        """Every record's header (its output skipped), and the files that are not records (with why).
+
+        Headers are kept in `.headers.json`, each under its file's name, size, mtime and inode: a file is read
+        again only when it changed, so a 50 MB record costs one read, not one per `report`. The index only
+        chooses; a record that gives a verdict is read in full and checked (`earn_problems`).
+        """
+        index_path = self.root / HEADER_INDEX
+        try:
+            index = HeaderIndex.model_validate_json(read_regular_file(index_path, follow_symlinks=False)).entries
+        except (ValidationError, ValueError, OSError):
+            index = {}  # absent or damaged: rebuilt from the files
+        fresh: dict[str, HeaderEntry] = {}
         for path in self.files():
             try:
-                headers.append(read_model(path, RecordHeader, follow_symlinks=False))
-            except (ValidationError, ValueError, OSError) as exc:
-                invalid.append((path, _first_line(exc)))
+                info = path.lstat()
+            except OSError:
+                continue
+            stamp = [info.st_size, info.st_mtime_ns, info.st_ino]
+            entry = index.get(path.name)
+            if entry is None or entry.stamp != stamp:
+                try:
+                    entry = HeaderEntry(stamp=stamp, header=read_model(path, RecordHeader, follow_symlinks=False))
+                except (ValidationError, ValueError, OSError) as exc:
+                    entry = HeaderEntry(stamp=stamp, invalid=_first_line(exc))
+            fresh[path.name] = entry
+        if fresh != index:
+            with contextlib.suppress(OSError):  # an index that cannot be written costs speed only
+                write_model(index_path, HeaderIndex(entries=fresh))
+        headers = [e.header for e in fresh.values() if e.header is not None]
+        invalid = [(self.root / name, e.invalid) for name, e in fresh.items() if e.invalid is not None]
         return headers, invalid
 
     def import_dir(self, source: Path, trust: set[str] | None = None) -> ImportSummary:

@@ -573,6 +573,8 @@ def refusal(claim: Claim, record: RunRecord, experiment: Experiment, command: st
     assert claim.replication is not None
     where = {"scale": record.scale, "experiment": record.experiment, "records": [record.key]}
     name = f"the stored {record.scale} record {record.key[:12]}"
+    if record.scale not in experiment.scales:
+        return not_run(claim, f"{name} is of a scale {experiment.name} does not have", command, **where)
     config = claim_config(experiment, record.scale, claim.replication)
     problems = earn_problems(record, experiment, record.scale, config)
     if problems:

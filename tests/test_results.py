@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from records import CODE, honest
 
+import claimcheck.results as results_module
 from claimcheck import signing
 from claimcheck.experiments import Experiment, Requirements, ScaleSpec
 from claimcheck.home import records_dir
@@ -111,6 +112,22 @@ def test_store_signs_round_trips_and_lists_headers_skipping_temp_and_invalid() -
     headers, invalid = store.headers()
     assert [h.key for h in headers] == [rec.key] and headers[0].signature == stored.signature
     assert [p.name for p, _ in invalid] == ["broken.json"]
+
+
+def test_headers_are_read_once_per_file_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    store = RecordStore()
+    first, second = store.put(make_record()), store.put(make_record(seeds=[0, 1]))
+    assert {h.key for h in store.headers()[0]} == {first.key, second.key}
+    reads: list[str] = []
+    original = results_module.read_model
+    monkeypatch.setattr(results_module, "read_model", lambda path, *a, **k: reads.append(Path(path).name) or
+                        original(path, *a, **k))  # fmt: skip
+    assert {h.key for h in store.headers()[0]} == {first.key, second.key} and reads == []
+    store.put(first.model_copy(update={"wall_time_s": 9.0}))  # rewritten: read again, the other one not
+    headers = {h.key: h for h in store.headers()[0]}
+    assert reads == [f"{first.key}.json"] and headers[first.key].wall_time_s == 9.0
+    (store.root / ".headers.json").write_text("{damaged")
+    assert len(store.headers()[0]) == 2  # a damaged index is rebuilt from the files
 
 
 def test_an_orphan_temp_file_is_removed_once_stale() -> None:
