@@ -633,7 +633,7 @@ def make_cases(n: int, seed: int, families: list[str]) -> list[Case]:
     return cases
 
 
-def summarise(results: list[Outcome], seconds: float, timeout: float, limit: int) -> dict[str, Any]:
+def summarise(results: list[Outcome], seconds: float, timeout: float, limit: int, replay: str) -> dict[str, Any]:
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
@@ -672,7 +672,7 @@ def summarise(results: list[Outcome], seconds: float, timeout: float, limit: int
     for r in failures[:limit]:
         what = r.tracebacks[:1] or r.writes_outside[:3] or r.forged_verdicts[:1] or [
             "hang" if r.hang else "memory" if r.memory else "registry changed on failure"]  # fmt: skip
-        console.print(Text(f"case {r.index} [{r.family}/{r.category}] {r.description}: {what[0]}"))
+        console.print(Text(f"case {r.index} [{r.family}/{r.category}] {r.description}: {what[0]} ({replay} {r.index})"))
     totals = {
         "cases": len(results),
         "tracebacks": sum(bool(r.tracebacks) for r in results),
@@ -734,8 +734,9 @@ def main(argv: list[str] | None = None) -> int:
             results = pool.run(cases, progress)
         finally:
             pool.close()
+        replay = f"replay: python benchmarks/fuzz.py --n {args.n} --seed {args.seed} --only {args.only} --case"
         summary = summarise(sorted(results, key=lambda r: r.index), time.perf_counter() - t0, args.case_timeout,
-                            args.show)  # fmt: skip
+                            args.show, replay)  # fmt: skip
     finally:
         shutil.rmtree(root, ignore_errors=True)
     if args.out:
