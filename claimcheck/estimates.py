@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from claimcheck.models import RunRecord
+from claimcheck.models import RunHeader
 from claimcheck.provenance import cpu_model
 from claimcheck.results import canonical_json
 
@@ -36,17 +36,17 @@ class Estimate:
 REUSED = Estimate(0.0, "reuses a stored record")
 
 
-def _here(record: RunRecord, host: str, cpu: str) -> bool:
+def _here(record: RunHeader, host: str, cpu: str) -> bool:
     """A record made on this machine (not imported): its timing says something about the next run here."""
     p = record.provenance
     return record.imported_from is None and p.hostname == host and p.cpu.startswith(cpu)
 
 
-def _median(records: Sequence[RunRecord]) -> float:
+def _median(records: Sequence[RunHeader]) -> float:
     return statistics.median(r.wall_time_s for r in records)
 
 
-def estimate(group: Group, records: Sequence[RunRecord]) -> Estimate:
+def estimate(group: Group, records: Sequence[RunHeader]) -> Estimate:
     """Earlier runs here with this config, else with another config at this scale, else the declared minutes."""
     host, cpu = socket.gethostname(), cpu_model()
     same = [

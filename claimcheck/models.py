@@ -7,13 +7,28 @@ field, not a silently ignored key.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from datetime import date as Date
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 SCHEMA_VERSION = 1
+
+# Identifiers become file names (evidence/<claim id>.json) and command-line arguments, and are printed through
+# rich: a letter or digit, then letters, digits, `.`, `_` and `-`, at most 128 characters. No separator, no
+# markup bracket, no space, never `.` or `..`.
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+ID_MAX_LENGTH = 128
+Identifier = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=ID_MAX_LENGTH)]
+# Registered experiment names: dotted Python-like names (`coco_dr.idro_ablation`), at most 128 characters.
+EXPERIMENT_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$"
+ExperimentName = Annotated[str, StringConstraints(pattern=EXPERIMENT_PATTERN, max_length=ID_MAX_LENGTH)]
+# arXiv identifiers as `sources.cache.parse_arxiv_id` reads them: 2210.15212, or old-style cs/0112017.
+ARXIV_ID_PATTERN = r"^(\d{4}\.\d{4,5}|[A-Za-z][A-Za-z.-]{0,31}/\d{7})$"
+# More decimal places than a double holds digits is not a reported precision.
+MAX_DECIMALS = 17
 
 Scale = Literal["smoke", "proxy", "full"]
 SCALES: tuple[Scale, ...] = ("smoke", "proxy", "full")
@@ -36,7 +51,7 @@ _RECORD_NAN = ConfigDict(extra="forbid", populate_by_name=True, ser_json_inf_nan
 class SourceRef(Record):
     """A paper a report cites or examines, identified by its arXiv id (version kept when the report gives it)."""
 
-    arxiv_id: str = Field(description="arXiv identifier without version, e.g. 2210.15212")
+    arxiv_id: str = Field(pattern=ARXIV_ID_PATTERN, description="arXiv identifier without version, e.g. 2210.15212")
     version: int | None = Field(default=None, description="arXiv version the report cites (v2 → 2)")
     title: str | None = None
 
@@ -54,13 +69,13 @@ class Methodology(Record):
     papers_retrieved: int | None = None
     claims_extracted: int | None = None
     claims_verified: int | None = None
-    quality_score: float | None = Field(default=None, description="out of 10")
+    quality_score: float | None = Field(default=None, allow_inf_nan=False, description="out of 10")
 
 
 class Report(Record):
     """One ingested document: a synthesis report or an arXiv abstract page."""
 
-    id: str = Field(description="stable id derived from the file's content")
+    id: Identifier = Field(description="stable id derived from the file's content")
     kind: Literal["synthesis", "arxiv-abstract"]
     file: str = Field(description="file name the report was ingested from")
     layout: Literal["markdown", "plain", "arxiv-abstract"]
@@ -99,7 +114,7 @@ class Quantity(Record):
     metric: str | None = Field(default=None, description="ir_measures name, e.g. nDCG@10, AP")
     value: float = Field(allow_inf_nan=False)
     unit: Literal["score", "percent"] = "score"
-    decimals: int = Field(ge=0, description="decimal places the claim reports the value with")
+    decimals: int = Field(ge=0, le=MAX_DECIMALS, description="decimal places the claim reports the value with")
     low: float | None = Field(default=None, allow_inf_nan=False, description="lower end of a stated range")
     high: float | None = Field(default=None, allow_inf_nan=False, description="upper end of a stated range")
     deviation: float | None = Field(default=None, allow_inf_nan=False, description="stated ± spread")
@@ -118,11 +133,13 @@ class Quantity(Record):
 class Mention(Record):
     """Where a claim appears, with what the report asserted about it. Never our verdict."""
 
-    report: str = Field(description="id of the report")
+    report: Identifier = Field(description="id of the report")
     line: int | None = Field(default=None, description="1-based line of the claims-table row or sentence")
     text: str = Field(description="the claim text exactly as this report gives it")
     tick: bool | None = Field(default=None, description="the report's own ✓ (true) / × (false)")
-    confidence: float | None = Field(default=None, description="the report's own confidence, if given")
+    confidence: float | None = Field(
+        default=None, ge=0, le=1, allow_inf_nan=False, description="the report's own confidence (0..1), if given"
+    )
 
 
 class Tolerance(Record):
@@ -186,10 +203,22 @@ class EffectTarget(Record):
         return self
 
 
+def _non_finite(value: Any, where: str = "") -> Iterator[str]:
+    """The dotted paths of the NaN and infinite floats inside a JSON-like value."""
+    if isinstance(value, float) and not math.isfinite(value):
+        yield where or "value"
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _non_finite(item, f"{where}.{key}" if where else str(key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _non_finite(item, f"{where}[{i}]")
+
+
 class Replication(Record):
     """Link from a claim to a registered experiment. Named, never imported from a path read here."""
 
-    experiment: str = Field(description="registered experiment name, e.g. coco_dr.idro_ablation")
+    experiment: ExperimentName = Field(description="registered experiment name, e.g. coco_dr.idro_ablation")
     params: dict[str, Any] = Field(
         default_factory=dict, description="overrides of the experiment config at the claim's own scale"
     )
@@ -199,6 +228,15 @@ class Replication(Record):
     proxy_effect: EffectTarget | None = Field(
         default=None, description="the direction of effect a proxy run checks for this claim"
     )
+
+    @field_validator("params")
+    @classmethod
+    def _finite(cls, params: dict[str, Any]) -> dict[str, Any]:
+        # NaN or infinity has no JSON spelling: it would make `list --json` and run keys invalid JSON
+        bad = next(_non_finite(params), None)
+        if bad is not None:
+            raise ValueError(f"params.{bad} is not a finite number")
+        return params
 
     @model_validator(mode="after")
     def _has_target(self) -> Replication:
@@ -217,7 +255,7 @@ class SourceValue(Record):
 
 
 class Claim(Record):
-    id: str = Field(description="stable readable id")
+    id: Identifier = Field(description="stable readable id (letters, digits, . _ -; at most 128 characters)")
     text: str = Field(description="canonical claim text (the longest mention's, kept verbatim)")
     truncated: bool = Field(default=False, description="the report cut the text (about 120 characters)")
     completed_text: str | None = Field(default=None, description="text completed from the source paper")
@@ -332,29 +370,57 @@ class Provenance(Record):
     hostname: str | None = None
 
 
-class RunRecord(Record):
-    """One experiment run at one scale: content-addressed by `key`."""
+class RecordSignature(Record):
+    """Who vouches for a run record: an ed25519 signature over its canonical content (see claimcheck.signing)."""
+
+    algorithm: Literal["ed25519"] = "ed25519"
+    public_key: str = Field(pattern=r"^[0-9a-f]{64}$", description="the signer's raw public key, hex")
+    value: str = Field(pattern=r"^[0-9a-f]{128}$", description="the signature, hex")
+
+
+class RunHeader(Record):
+    """A run record less its output: what choosing, listing and checking records reads.
+
+    Read from a record file with `RecordHeader` it skips the measurements, so a store holding a 50 MB record does
+    not make every `report` read 50 MB into Python objects.
+    """
 
     model_config = _RECORD_NAN
 
     schema_version: int = SCHEMA_VERSION
     key: str = Field(description="sha256 of what defines the run: experiment, scale, config, seeds, code")
-    experiment: str
+    experiment: ExperimentName
     scale: Scale
     config: dict[str, Any]
     seeds: list[int]
     code: dict[str, str] = Field(
-        default_factory=dict, description="the code hashes in `key` (results.code_version); empty in older records"
+        default_factory=dict, description="the code hashes in `key` (results.code_version); a record without is invalid"
     )
-    claim_ids: list[str] = Field(default_factory=list)
+    claim_ids: list[Identifier] = Field(default_factory=list)
     status: Literal["ok", "error"]
     error: str | None = None
-    output: ExperimentOutput = Field(default_factory=ExperimentOutput)
     provenance: Provenance
     started_at: str
     wall_time_s: float
     peak_memory_mb: float
-    imported_from: str | None = Field(default=None, description="where `results import` found it")
+    imported_from: str | None = Field(
+        default=None, description="where `results import` found it (set here, not covered by the signature)"
+    )
+    signature: RecordSignature | None = Field(
+        default=None, description="the signing machine's ed25519 signature over everything else (claimcheck.signing)"
+    )
+
+
+class RecordHeader(RunHeader):
+    """The header view of a record file: its output is skipped, not parsed into objects."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, ser_json_inf_nan="constants")
+
+
+class RunRecord(RunHeader):
+    """One experiment run at one scale: content-addressed by `key`."""
+
+    output: ExperimentOutput = Field(default_factory=ExperimentOutput)
 
 
 # --------------------------------------------------------------------------------------------------- verdicts

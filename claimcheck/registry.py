@@ -9,14 +9,23 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
+import os
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import yaml
 from pydantic import ValidationError
 
-from claimcheck.home import atomic_write_bytes, atomic_write_text
+from claimcheck.home import (
+    MAX_FILE_BYTES,
+    atomic_write_bytes,
+    atomic_write_text,
+    file_lock,
+    read_regular_file,
+    remove_stale_temp_files,
+)
 from claimcheck.metric_names import normalise_metric
 from claimcheck.models import ClaimRegistry, EffectTarget, Replication
 
@@ -25,6 +34,7 @@ if TYPE_CHECKING:
     from claimcheck.plugins import ExperimentRegistry
 
 DEFAULT_REGISTRY = Path("claims.yaml")
+T = TypeVar("T")
 
 
 # libyaml's C loader and emitter when PyYAML was built with it (pure-Python PyYAML took ~6 CPU-s to write a
@@ -47,6 +57,15 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
                 )
             seen[key] = key_node.start_mark.line + 1
         return super().construct_mapping(node, deep=deep)
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        # A value YAML resolves but Python cannot build (an integer of 5,000 digits, a 13th month) raises a bare
+        # ValueError; give it the node's line like every other YAML error.
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, OverflowError) as exc:
+            problem = f"cannot read the value {str(node.value)[:40]!r}: {exc}"
+            raise yaml.constructor.ConstructorError(None, None, problem, node.start_mark) from None
 
 
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -110,6 +129,70 @@ def _field(loc: Sequence[Any], data: Any) -> str:
     return out
 
 
+# ----------------------------------------------------------------------------------------------- budget
+# YAML aliases let a few hundred bytes stand for billions of values (`a: &a [x, x]`, `b: &b [*a, *a]`, ...): the
+# parser shares them, but validating and saving walk every copy. The composed node graph is measured before
+# anything is built: aliases may add at most ALIAS_BUDGET nodes to what the file spells out, nesting is bounded,
+# and an anchor used inside itself is refused.
+ALIAS_BUDGET = 100_000
+MAX_DEPTH = 64
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _check_budget(root: yaml.Node, file: str | Path) -> None:
+    """Refuse a node graph whose aliases expand past the budget, that nests too deep, or that contains itself."""
+    size: dict[int, int] = {}  # expanded node count of each finished node
+    on_path: set[int] = set()
+    shared_line, shared_size = None, 0
+    stack: list[tuple[yaml.Node, int, bool]] = [(root, 0, False)]
+    while stack:
+        node, depth, finished = stack.pop()
+        ident = id(node)
+        if finished:
+            on_path.discard(ident)
+            size[ident] = 1 + sum(size[id(child)] for child in _children(node))
+            continue
+        line = node.start_mark.line + 1
+        if ident in size:  # reached again through an alias
+            if size[ident] > shared_size:
+                shared_line, shared_size = line, size[ident]
+            continue
+        if ident in on_path:
+            raise RegistryError(file, "recursive alias: an anchor is used inside its own value", line)
+        if depth > MAX_DEPTH:
+            raise RegistryError(file, f"nested more than {MAX_DEPTH} levels deep", line)
+        on_path.add(ident)
+        stack.append((node, depth, True))
+        stack.extend((child, depth + 1, False) for child in _children(node))
+    if size[id(root)] > len(size) + ALIAS_BUDGET:
+        raise RegistryError(
+            file,
+            f"aliases expand to {size[id(root)]:,} values, more than the file's {len(size):,} plus {ALIAS_BUDGET:,} "
+            "(an alias bomb?); write the repeated values out",
+            shared_line,
+        )
+
+
+def _load_yaml(text: str, file: str | Path) -> Any:
+    """Parse with the safe loader, measuring the node graph (`_check_budget`) before constructing anything."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_budget(node, file)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
 # ----------------------------------------------------------------------------------------------- load
 
 
@@ -121,10 +204,13 @@ def parse_registry(
     experiments: ExperimentRegistry | None = None,
 ) -> ClaimRegistry:
     try:
-        data = yaml.load(text, Loader=_Loader)
+        data = _load_yaml(text, file)
+    except RecursionError:
+        raise RegistryError(file, f"nested too deep to read (more than {MAX_DEPTH} levels)") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        raise RegistryError(file, f"YAML syntax error: {exc.problem or exc}", mark.line + 1 if mark else None) from None
+        what = "YAML error" if isinstance(exc, yaml.constructor.ConstructorError) else "YAML syntax error"
+        raise RegistryError(file, f"{what}: {exc.problem or exc}", mark.line + 1 if mark else None) from None
     except yaml.YAMLError as exc:
         raise RegistryError(file, f"YAML error: {exc}") from None
     if data is None:
@@ -245,13 +331,15 @@ def load_registry(
     """Read and validate a registry; a missing file is an empty registry only with `missing_ok`."""
     path = Path(path)
     try:
-        data = path.read_bytes()
+        data = read_regular_file(path, MAX_FILE_BYTES)  # a FIFO or a device is refused, never read forever
     except FileNotFoundError:
         if missing_ok:
             return ClaimRegistry()
         raise RegistryError(path, "no such registry file (create one with `claimcheck ingest REPORT...`)") from None
     except OSError as exc:
         raise RegistryError(path, exc.strerror or str(exc)) from None
+    except ValueError as exc:
+        raise RegistryError(path, f"too large to be a registry ({exc})") from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -308,8 +396,9 @@ def _cache_put(digest: str, registry: ClaimRegistry) -> None:
         entries = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
         for old in entries[CACHE_KEEP:]:
             old.unlink(missing_ok=True)
-    except OSError:
-        pass  # a cache that cannot be written costs speed only
+        remove_stale_temp_files(folder)
+    except (OSError, ValueError):
+        pass  # a cache that cannot be written (or a registry that cannot be serialised) costs speed only
 
 
 # ----------------------------------------------------------------------------------------------- save
@@ -338,10 +427,38 @@ def dump_registry(registry: ClaimRegistry) -> str:
 
 
 def save_registry(registry: ClaimRegistry, path: str | Path = DEFAULT_REGISTRY) -> None:
-    """Write the whole file to a temp file beside it, then rename: readers see the old file or the new one."""
+    """Write the whole file to a temp file beside it, then rename: readers see the old file or the new one.
+
+    A registry that is a symlink is written where the link points, and the link stays. Concurrent writers should
+    go through `update_registry`, which holds the registry's lock around the re-read and the write.
+    """
     data = dump_registry(registry).encode("utf-8")
-    atomic_write_bytes(path, data)
+    atomic_write_bytes(os.path.realpath(path), data)
     _cache_put(_cache_key(data), registry)
+
+
+@contextmanager
+def registry_lock(path: str | Path) -> Iterator[Path]:
+    """Hold the registry's exclusive lock (`.<name>.lock` beside the file a link points to); yields that file."""
+    target = Path(os.path.realpath(path))
+    with file_lock(target.with_name(f".{target.name}.lock")):
+        remove_stale_temp_files(target.parent, prefix=f"{target.name}.")  # left by a killed writer
+        yield target
+
+
+def update_registry(
+    path: str | Path,
+    change: Callable[[ClaimRegistry], tuple[ClaimRegistry, T]],
+    *,
+    check_experiments: bool = True,
+) -> T:
+    """Re-read the registry under its lock, apply `change` (registry → (new registry, result)) and save: two
+    processes updating one registry at once both land, neither overwrites the other. A missing file starts empty."""
+    with registry_lock(path) as target:
+        current = load_registry(target, missing_ok=True, check_experiments=check_experiments)
+        updated, result = change(current)
+        save_registry(updated, target)
+    return result
 
 
 def registry_schema() -> dict[str, Any]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from claimcheck.home import evidence_dir, read_model_or_none
+from claimcheck.home import UnsafePathError, evidence_dir, read_model_or_none, safe_child
 from claimcheck.models import Claim, EvidenceResult, Quantity, SourceValue, TableCell, Tolerance
 
 # What a replication of a fraction-valued metric cannot hold fixed, in score units (0.1 in percent points): the
@@ -86,8 +86,12 @@ def _cell_value(cell: TableCell, claimed: float) -> SourceValue | None:
 
 
 def stored_evidence(claim_id: str) -> EvidenceResult | None:
-    """The evidence step's verdict for a claim, if it wrote one (an unreadable file counts as absent)."""
-    return read_model_or_none(evidence_dir() / f"{claim_id}.json", EvidenceResult)
+    """The evidence step's verdict for a claim, if it wrote one (an unreadable file, or an id that would name a
+    file outside the evidence folder, counts as absent)."""
+    try:
+        return read_model_or_none(safe_child(evidence_dir(), f"{claim_id}.json"), EvidenceResult)
+    except UnsafePathError:
+        return None
 
 
 def neighbour_values(claim: Claim, evidence: EvidenceResult | None = None) -> list[SourceValue]:

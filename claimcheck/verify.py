@@ -28,7 +28,16 @@ from rich.markup import escape
 
 from claimcheck.estimates import REUSED, Budget, Estimate, estimate
 from claimcheck.experiments import Experiment, Requirements, RunContext
-from claimcheck.home import NETWORK_ENV, data_dirs, network_allowed, subdir
+from claimcheck.home import (
+    NETWORK_ENV,
+    data_dirs,
+    file_lock,
+    network_allowed,
+    release_work_dir,
+    remove_stale_work_dirs,
+    work_dir,
+    work_lock,
+)
 from claimcheck.models import (
     SCALES,
     Claim,
@@ -36,6 +45,7 @@ from claimcheck.models import (
     ClaimResult,
     ExperimentOutput,
     Replication,
+    RunHeader,
     RunRecord,
     Scale,
     Verdict,
@@ -43,8 +53,19 @@ from claimcheck.models import (
 from claimcheck.plugins import ExperimentRegistry, installed_experiments
 from claimcheck.provenance import collect as collect_provenance
 from claimcheck.provenance import peak_memory_mb, reset_peak_memory
-from claimcheck.results import CacheMode, RecordStore, canonical_json, code_version, run_key, stale_code
+from claimcheck.results import (
+    CacheMode,
+    RecordStore,
+    canonical_json,
+    code_version,
+    earn_problems,
+    integrity_problems,
+    record_signer,
+    run_key,
+    stale_code,
+)
 from claimcheck.run_output import routed_output, run_log
+from claimcheck.signing import SignatureError, describe_signer
 from claimcheck.tolerances import neighbour_values, stored_evidence
 from claimcheck.verdicts import judge, not_run, verdict_scale_preference
 
@@ -377,16 +398,27 @@ class RichReporter:
 
 
 def run_experiment(group: Group, data_dir: str | Path | None = None, reporter: Reporter | None = None) -> RunRecord:
-    """Run once and build its record. Experiment exceptions become an `error` record; interrupts propagate."""
+    """Run once and build its record. Experiment exceptions become an `error` record; interrupts propagate.
+
+    The run's work folder is held while it runs and removed when it ends, unless another process (another rank
+    of the same torchrun job) still uses it; an interrupted run leaves it for `remove_stale_work_dirs`.
+    """
+    folder = work_dir(group.key[:16])
+    with file_lock(work_lock(folder), shared=True):
+        record = _run(group, folder, data_dir, reporter or SilentReporter())
+    release_work_dir(folder)
+    return record
+
+
+def _run(group: Group, folder: Path, data_dir: str | Path | None, reporter: Reporter) -> RunRecord:
     experiment, scale, config, seeds, key = group.experiment, group.scale, group.config, group.seeds, group.key
-    reporter = reporter or SilentReporter()
     ctx = RunContext(
         experiment=experiment.name,
         scale=scale,
         config=dict(config),
         seeds=list(seeds),
         data_dir=Path(data_dir) if data_dir else None,
-        work_dir=subdir("work") / key[:16],
+        work_dir=folder,
         on_step=reporter.step,
         on_advance=reporter.advance,
     )
@@ -443,16 +475,31 @@ INTERRUPTED_DURING = "interrupted (Ctrl-C) during this run; an interrupted run w
 INTERRUPTED_BEFORE = "interrupted (Ctrl-C) before this run started"
 
 
-def reusable(group: Group, store: RecordStore, cache: CacheMode) -> RunRecord | None:
-    """The stored record that stands for this run under `cache` (a failed run is never reused)."""
+def reuse_problems(record: RunRecord, group: Group) -> list[str]:
+    """Why a stored record cannot stand for this group's run (empty: it can)."""
+    problems = earn_problems(record, group.experiment, group.scale, group.config)
+    if record.code != group.code:
+        problems.append("it was made by other code or libraries")
+    return problems
+
+
+def reusable(group: Group, store: RecordStore, cache: CacheMode) -> tuple[RunRecord | None, list[str]]:
+    """The stored record that stands for this run under `cache`, and why the one stored under its key does not.
+
+    A stored record is reused only when it earns it: made by this experiment, scale, config, seeds and code (all
+    recomputed from its contents, see `results.earn_problems`) and signed by a trusted key; a failed run never is.
+    """
     stored = store.get(group.key) if cache != CacheMode.NEVER else None
-    return stored if stored is not None and stored.status == "ok" else None
+    if stored is None:
+        return None, []
+    refused = reuse_problems(stored, group)
+    return (stored if stored.status == "ok" and not refused else None), refused
 
 
 def estimate_plan(plan: Plan, store: RecordStore, cache: CacheMode) -> dict[str, Estimate]:
     """Each group's expected wall time by key: nothing for a reused record, else `estimates.estimate`."""
-    records = store.all()
-    return {g.key: REUSED if reusable(g, store, cache) else estimate(g, records) for g in plan.groups}
+    headers, _ = store.headers()
+    return {g.key: REUSED if reusable(g, store, cache)[0] else estimate(g, headers) for g in plan.groups}
 
 
 def execute(
@@ -470,22 +517,24 @@ def execute(
     interrupted run writes nothing, finished records stay, and later groups only reuse stored records.
     """
     reporter = reporter or SilentReporter()
+    remove_stale_work_dirs()
     runs: list[GroupRun] = []
     interrupted = False
     for i, group in enumerate(groups):
         t0 = time.perf_counter()
-        stored = reusable(group, store, cache)
+        stored, refused = reusable(group, store, cache)
         if stored is not None:
             runs.append(GroupRun(group, stored, True, time.perf_counter() - t0))
             continue
         if cache == CacheMode.ALWAYS:
-            runs.append(GroupRun(group, None, False, 0.0, "no stored record for this run (--cache always)"))
+            why = f"the stored record does not earn reuse: {'; '.join(refused)}" if refused else "no stored record"
+            runs.append(GroupRun(group, None, False, 0.0, f"{why} (--cache always)"))
             continue
         if interrupted:
             runs.append(GroupRun(group, None, False, 0.0, INTERRUPTED_BEFORE, interrupted=True))
             continue
         if budget is not None:
-            needed = (estimates or {}).get(group.key) or estimate(group, store.all())
+            needed = (estimates or {}).get(group.key) or estimate(group, store.headers()[0])
             refusal = budget.refusal(needed)
             if refusal:
                 runs.append(GroupRun(group, None, False, 0.0, refusal))
@@ -497,7 +546,7 @@ def execute(
             interrupted = True
             runs.append(GroupRun(group, None, False, time.perf_counter() - t0, INTERRUPTED_DURING, interrupted=True))
             continue
-        store.put(record)
+        record = store.put(record)  # the run's record, as signed and stored
         runs.append(GroupRun(group, record, False, time.perf_counter() - t0))
     return runs
 
@@ -539,7 +588,8 @@ def judge_plan(plan: Plan, runs: list[GroupRun]) -> list[ClaimResult]:
         if run.record is None:
             results.append(not_run(cp.claim, run.reason, cp.command, scale=cp.group.scale))
         else:
-            results.append(judge_record(cp.claim, run.record, cp.group.experiment, cp.command))
+            result = judge_record(cp.claim, run.record, cp.group.experiment, cp.command)
+            results.append(with_origin(result, run.record))
     return results
 
 
@@ -581,18 +631,18 @@ def verify(
     return run_plan(plan, cache, data_dir, store, reporter, budget)
 
 
-def stored_record(
-    claim: Claim, experiment: Experiment | None, records: Sequence[RunRecord], scales: Sequence[Scale]
-) -> RunRecord | None:
-    """The stored record (local or imported) that best speaks to a claim.
+def stored_candidates(
+    claim: Claim, experiment: Experiment | None, headers: Sequence[RunHeader], scales: Sequence[Scale]
+) -> list[RunHeader]:
+    """The stored records (local or imported) that may speak to a claim, best first.
 
-    A record made by this code wins over one made by other code at any scale; then the first of `scales` with a
-    record of the claim's experiment and config; within it the newest successful record, else the newest failed.
+    A record made by this code comes before one made by other code at any scale; then the first of `scales` with a
+    record of the claim's experiment and config; within it successful records before failed ones, newest first.
     """
     rep = claim.replication
     if rep is None or experiment is None:
-        return None
-    candidates: list[tuple[int, RunRecord]] = []  # (preference rank of its scale, record)
+        return []
+    candidates: list[tuple[int, RunHeader]] = []  # (preference rank of its scale, record)
     for rank, scale in enumerate(scales):
         if scale not in experiment.scales:
             continue
@@ -601,34 +651,83 @@ def stored_record(
         except KeyError:
             continue
         candidates += [
-            (rank, r) for r in records
+            (rank, r) for r in headers
             if r.experiment == rep.experiment and r.scale == scale and canonical_json(r.config) == config
         ]  # fmt: skip
-    if not candidates:
-        return None
-    # a record of this code at any scale speaks before one of other code at a preferred scale
-    best = max(
-        candidates, key=lambda c: (not stale_code(c[1], experiment), -c[0], c[1].status == "ok", c[1].started_at)
+    candidates.sort(
+        key=lambda c: (not stale_code(c[1], experiment), -c[0], c[1].status == "ok", c[1].started_at), reverse=True
     )
-    return best[1]
+    return [r for _, r in candidates]
 
 
-def judge_stored(claim: Claim, record: RunRecord, experiment: Experiment, command: str | None) -> ClaimResult:
-    """The verdict of a stored record; one made by other code is reported but never counted as evidence."""
-    result = judge_record(claim, record, experiment, command)
+def refusal(claim: Claim, record: RunRecord, experiment: Experiment, command: str | None) -> ClaimResult | None:
+    """The `not-run` a stored record gets when it does not earn a verdict for the claim; None when it does.
+
+    A forged or damaged record says nothing; one made by other code is reported with what it said, never counted.
+    """
+    assert claim.replication is not None
+    where = {"scale": record.scale, "experiment": record.experiment, "records": [record.key]}
+    name = f"the stored {record.scale} record {record.key[:12]}"
+    if record.scale not in experiment.scales:
+        return not_run(claim, f"{name} is of a scale {experiment.name} does not have", command, **where)
+    config = claim_config(experiment, record.scale, claim.replication)
+    problems = earn_problems(record, experiment, record.scale, config)
+    if problems:
+        return not_run(claim, f"{name} does not earn a verdict: {'; '.join(problems)}", command, **where)
     differs = stale_code(record, experiment)
     if not differs:
-        return result
+        return None
+    result = judge_record(claim, record, experiment, command)
     said = f"{result.verdict.value}" + (f" at {result.measured:.4g}" if result.measured is not None else "")
-    return not_run(
-        claim,
-        f"the stored {record.scale} record {record.key[:12]} was made by other code ({', '.join(differs)}); "
-        f"it said {said}. Run it again with this code",
-        command,
-        scale=record.scale,
-        experiment=record.experiment,
-        records=[record.key],
-    )
+    why = f"{name} was made by other code ({', '.join(differs)}); it said {said}. Run it again with this code"
+    return not_run(claim, why, command, **where)
+
+
+def with_origin(result: ClaimResult, record: RunRecord, *, local_too: bool = False) -> ClaimResult:
+    """The verdict with where its record came from and who signed it, in the reason (every output shows it) and
+    in `details.record_origin`: always for an imported record, for one made here only with `local_too`."""
+    if not (record.imported_from or local_too):
+        return result
+    try:
+        signer: str | None = record_signer(record)
+    except SignatureError:
+        signer = None
+    host = record.provenance.hostname or "an unnamed machine"
+    where = f"imported from {record.imported_from}, made on {host}" if record.imported_from else "made on this machine"
+    origin = f"stored {record.scale} record {record.key[:12]} {where}; {describe_signer(signer)}"
+    details = {**result.details, "record_origin": {
+        "key": record.key, "imported_from": record.imported_from, "hostname": record.provenance.hostname,
+        "signer": signer,
+    }}  # fmt: skip
+    return result.model_copy(update={"reason": f"{result.reason} ({origin})", "details": details})
+
+
+def stored_verdict(
+    claim: Claim,
+    experiment: Experiment | None,
+    headers: Sequence[RunHeader],
+    scales: Sequence[Scale],
+    store: RecordStore,
+    command: str | None,
+    *,
+    local_too: bool = False,
+) -> tuple[ClaimResult | None, bool]:
+    """The verdict of the best stored record that earns one, and True; else the best candidate's refusal (or None
+    when no record speaks to the claim), and False. Only the records looked at are read in full."""
+    first_refusal: ClaimResult | None = None
+    for header in stored_candidates(claim, experiment, headers, scales):
+        assert experiment is not None
+        if first_refusal is not None and (stale_code(header, experiment) or integrity_problems(header)):
+            continue  # cannot earn a verdict: not worth reading in full
+        record = store.get(header.key)
+        if record is None:
+            continue
+        refused = refusal(claim, record, experiment, command)
+        if refused is None:
+            result = judge_record(claim, record, experiment, command)
+            return with_origin(result, record, local_too=local_too), True
+        first_refusal = first_refusal or refused
+    return first_refusal, False
 
 
 def results_from_store(
@@ -638,11 +737,13 @@ def results_from_store(
     registry_path: str | Path = DEFAULT_REGISTRY,
     experiments: ExperimentRegistry | None = None,
 ) -> list[ClaimResult]:
-    """Verdicts recomputed from every stored record (local and imported), nothing run.
+    """Verdicts recomputed from the stored records (local and imported), nothing run.
 
     Per claim, the most informative scale with a matching record wins: its own scale, then full, proxy, smoke.
+    Only record headers are read to choose; the chosen record is read in full and checked.
     """
-    records = (store or RecordStore()).all()
+    store = store or RecordStore()
+    headers, _ = store.headers()
     experiments = installed_experiments() if experiments is None else experiments
     results = []
     for claim in select_claims(registry, ids):
@@ -652,18 +753,14 @@ def results_from_store(
             continue
         exp = experiments.get(rep.experiment)
         command = command_for(claim, exp, registry_path)
-        chosen = stored_record(claim, exp, records, verdict_scale_preference(rep.scale))
-        if chosen is None or exp is None:
-            results.append(not_run(claim, "no stored run record", command))
-        else:
-            results.append(judge_stored(claim, chosen, exp, command))
+        result, _ = stored_verdict(claim, exp, headers, verdict_scale_preference(rep.scale), store, command)
+        results.append(result or not_run(claim, "no stored run record", command))
     return results
 
 
 def prefer_own_scale_records(plan: Plan, results: list[ClaimResult], store: RecordStore) -> list[ClaimResult]:
     """Where this run was below a claim's own scale, a stored own-scale record (say, imported from a GPU
-    machine) made by this code gives the verdict instead: verdicts come from all records, not only from what
-    ran here."""
+    machine) that earns a verdict gives it instead: verdicts come from all records, not only from what ran here."""
     experiments = plan.experiments
 
     def below_own_scale(cp: ClaimPlan) -> Experiment | None:
@@ -677,17 +774,14 @@ def prefer_own_scale_records(plan: Plan, results: list[ClaimResult], store: Reco
     below = [(i, exp) for i, cp in enumerate(plan.claims) if (exp := below_own_scale(cp)) is not None]
     if not below:
         return results
-    records = [r for r in store.all() if r.status == "ok"]
-    if not records:
-        return results
+    headers = [h for h in store.headers()[0] if h.status == "ok"]
     out = list(results)
     for i, exp in below:
         cp = plan.claims[i]
-        own = stored_record(cp.claim, exp, records, [cp.claim.replication.scale])
-        if own is not None and not stale_code(own, exp):
-            origin = own.imported_from or own.provenance.hostname or "this machine"
-            result = judge_record(cp.claim, own, exp, cp.command)
-            out[i] = result.model_copy(update={"reason": f"{result.reason} (stored {own.scale} record from {origin})"})
+        scales = [cp.claim.replication.scale]
+        own, earned = stored_verdict(cp.claim, exp, headers, scales, store, cp.command, local_too=True)
+        if earned and own is not None:
+            out[i] = own
     return out
 
 

@@ -33,3 +33,17 @@ def shared_data() -> Path:
 @pytest.fixture
 def seeds_dir() -> Path:
     return shared_dir("seeds", "seed reports")
+
+
+@pytest.fixture
+def engine_plugins(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The engine's test experiments installed as entry points, here and for the subprocesses a test starts."""
+    import os
+
+    import engine_fixtures as ef
+    from plugin_support import install_entry_points
+
+    site = install_entry_points(tmp_path_factory.mktemp("site"), "enginetest", ef.ENTRY_POINTS)
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(site), str(REPO / "tests" / "support")]))
+    return site

@@ -22,7 +22,7 @@ def test_estimates_come_from_earlier_runs_here_else_the_declared_minutes() -> No
     assert declared.seconds == 0.05 * 60 and declared.basis == "declared for 2-core CPU"
     reg = ClaimRegistry(claims=[ef.value_claim("c", 0.5, 1)])
     record = verify(reg, scale="proxy", experiments=EXPERIMENTS).runs[0].record
-    records = RecordStore().all()
+    records = RecordStore().headers()[0]
     same = estimate(group(), records)
     assert same.seconds == record.wall_time_s and same.basis == "median of 1 earlier run(s) here"
     other = estimate(group(n_docs=301), records)
@@ -52,4 +52,4 @@ def test_runs_over_the_budget_are_not_run_with_the_reason_and_their_command() ->
         if result.claim_id != "background":
             assert result.verdict == Verdict.NOT_RUN and "over the time budget" in result.reason
             assert result.command == f"claimcheck verify {result.claim_id} --scale full"
-    assert RecordStore().all() == []
+    assert RecordStore().headers()[0] == []

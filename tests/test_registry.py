@@ -279,3 +279,69 @@ def test_a_target_must_name_a_condition_and_metric_the_experiment_measures(regis
         check(linked({"value": ValueTarget(condition="full", metric="Accuracy", dataset="d")}))
     scored = ok.model_copy(update={"condition": "full+maxsim"})  # a declared condition under an extra scoring
     assert check(linked({"effect": scored})).claims[0].replication
+
+
+
+# --------------------------------------------------------------------------------------------------- hostile files
+
+
+def _bomb(levels: int) -> str:
+    lines = ["claims:", "- id: b", "  text: t", "  notes: &n0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"  x{i}: &n{i} [{', '.join([f'*n{i - 1}'] * 10)}]" for i in range(1, levels)]
+    return "\n".join(lines) + "\n"
+
+
+def test_aliases_may_share_values_but_not_explode() -> None:
+    shared = "reports: []\nclaims:\n- id: a\n  text: &t shared text\n- id: b\n  text: *t\n"
+    assert [c.text for c in parse_registry(shared).claims] == ["shared text", "shared text"]
+    with pytest.raises(RegistryError, match=r"claims\.yaml:\d+: aliases expand to [\d,]+ values"):
+        parse_registry(_bomb(7))
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [("claims: &a [*a]\n", "recursive alias"), ("claims: " + "[" * 100 + "]" * 100 + "\n", "nested more than"),
+     ("version: " + "9" * 5000 + "\n", "cannot read the value"), ("claims: !!python/object:os.system {}\n", "YAML")],
+)  # fmt: skip
+def test_hostile_yaml_is_one_line_naming_the_file(text: str, problem: str) -> None:
+    with pytest.raises(RegistryError, match=problem) as info:
+        parse_registry(text)
+    assert str(info.value).startswith("claims.yaml") and "\n" not in str(info.value)
+
+
+def test_a_registry_that_is_not_a_regular_file_is_refused_at_once(tmp_path: Path) -> None:
+    fifo = tmp_path / "claims.yaml"
+    os.mkfifo(fifo)
+    with pytest.raises(RegistryError, match="not a regular file"):
+        load_registry(fifo)
+
+
+def test_update_registry_merges_with_what_is_there_now_and_writes_through_links(
+    tmp_path: Path, registry: ClaimRegistry
+) -> None:
+    from claimcheck.registry import update_registry
+
+    real = tmp_path / "data" / "claims.yaml"
+    real.parent.mkdir()
+    save_registry(registry, real)
+    link = tmp_path / "claims.yaml"
+    link.symlink_to(real)
+
+    def drop_first(current: ClaimRegistry) -> tuple[ClaimRegistry, int]:
+        return current.model_copy(update={"claims": current.claims[1:]}), len(current.claims)
+
+    assert update_registry(link, drop_first) == len(registry.claims)
+    assert link.is_symlink() and load_registry(real).claims == registry.claims[1:]
+    assert (real.parent / ".claims.yaml.lock").exists() and not (tmp_path / ".claims.yaml.lock").exists()
+
+
+def test_a_registry_the_cache_cannot_serialise_costs_speed_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pydantic_core import PydanticSerializationError
+
+    import claimcheck.registry as registry_module
+
+    def fail(*_a, **_k):
+        raise PydanticSerializationError("Circular reference detected (id repeated)")
+
+    monkeypatch.setattr(registry_module, "atomic_write_text", fail)
+    registry_module._cache_put("x", ClaimRegistry())  # no traceback

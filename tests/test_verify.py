@@ -111,7 +111,7 @@ def test_cache_always_never_runs() -> None:
     assert out.runs[0].record is None
     result = out.results[0]
     assert result.verdict == Verdict.NOT_RUN and "--cache always" in result.reason
-    assert RecordStore().all() == []
+    assert RecordStore().headers() == ([], [])
 
 
 def test_proxy_direction_verdicts_are_computed() -> None:
@@ -311,7 +311,8 @@ def test_ctrl_c_stops_between_groups_keeps_finished_records_and_still_judges() -
     assert results["i"].verdict == Verdict.NOT_RUN and results["i"].reason == INTERRUPTED_DURING
     assert results["fresh"].verdict == Verdict.NOT_RUN and results["fresh"].reason == INTERRUPTED_BEFORE
     assert results[first.id].verdict == Verdict.DIRECTION_REPRODUCED  # the run before Ctrl-C counts
-    assert sorted(r.experiment for r in RecordStore().all()) == [ef.EXPERIMENT, ef.NEEDS_DATA]  # none interrupted
+    stored = sorted(r.experiment for r in RecordStore().headers()[0])
+    assert stored == [ef.EXPERIMENT, ef.NEEDS_DATA]  # none interrupted
 
 
 def test_stored_own_scale_record_gives_the_verdict_of_a_lower_scale_run() -> None:
@@ -365,7 +366,7 @@ def test_standalone_main_prints_and_stores_the_record(capsys: pytest.CaptureFixt
 def test_a_record_made_by_other_code_is_reported_but_gives_no_verdict() -> None:
     verify(ef.registry(), ["bm25-ndcg"], scale="full")
     store = RecordStore()
-    (current,) = [r for r in store.all() if r.scale == "full"]
+    (current,) = [store.get(h.key) for h in store.headers()[0] if h.scale == "full"]
     assert current.code == code_version(EXPERIMENTS[ef.EXPERIMENT])
     assert stored(ef.registry())["bm25-ndcg"].verdict in (Verdict.VERIFIED, Verdict.REFUTED)
     older = {**current.code, "engine_sha256": "0" * 64}
@@ -401,7 +402,7 @@ def test_a_full_scale_record_from_elsewhere_answers_a_full_run_this_machine_cann
 def test_a_fresh_lower_scale_record_speaks_before_a_stale_own_scale_one_and_library_versions_do_not_stale() -> None:
     verify(ef.registry(), ["bm25-ndcg"], scale="full")
     store = RecordStore()
-    (full,) = [r for r in store.all() if r.scale == "full"]
+    (full,) = [store.get(h.key) for h in store.headers()[0] if h.scale == "full"]
     elsewhere = {**full.code, "dependencies_sha256": "gpu-machine"}  # torch+cu12 there, torch+cpu here
     moved = full.model_copy(update={"code": elsewhere, "key": run_key(full.experiment, "full", full.config,
                                                                       full.seeds, elsewhere)})  # fmt: skip
@@ -461,6 +462,8 @@ def ef_record(experiment: str, ms: list[Measurement]):
     from claimcheck.models import Provenance, RunRecord
 
     prov = Provenance(git_commit=None, python="3", platform="t", packages={}, cpu="t", threads=1)
-    return RunRecord(key="k" * 64, experiment=experiment, scale="full", config={}, seeds=[0], status="ok",
-                     output=ExperimentOutput(measurements=ms), provenance=prov, started_at="2026-01-01T00:00:00",
-                     wall_time_s=1.0, peak_memory_mb=1.0)  # fmt: skip
+    from records import honest
+
+    return honest(RunRecord(key="k" * 64, experiment=experiment, scale="full", config={}, seeds=[0], status="ok",
+                            output=ExperimentOutput(measurements=ms), provenance=prov,
+                            started_at="2026-01-01T00:00:00", wall_time_s=1.0, peak_memory_mb=1.0))  # fmt: skip

@@ -29,7 +29,7 @@ from claimcheck.registry import (
     RegistryError,
     load_registry,
     registry_schema,
-    save_registry,
+    update_registry,
 )
 from claimcheck.render.claim import fields_table
 from claimcheck.sources.report_checks import check_report, examined_paper
@@ -61,13 +61,13 @@ def _conf(confidence: float | None) -> str:
     return f"{confidence:.2f}" if confidence is not None else ""
 
 
-def ticks(claim: Claim) -> str:
-    marks = "".join(_mark(m.tick, none="·") for m in claim.mentions)
-    return f"{marks} [yellow]disagree[/yellow]" if claim.ticks_disagree else marks
+def ticks(claim: Claim) -> Text:
+    marks = Text("".join(_mark(m.tick, none="·") for m in claim.mentions))
+    return marks + Text(" disagree", style="yellow") if claim.ticks_disagree else marks
 
 
 def _summary_table(summary: IngestSummary, registry_path: Path, registry: ClaimRegistry, seconds: float) -> Table:
-    table = Table(title=f"ingested into {registry_path}", show_header=False)
+    table = Table(title=Text(f"ingested into {registry_path}"), show_header=False)
     table.add_column("what")
     table.add_column("count")
     coverage = summary.coverage
@@ -132,13 +132,20 @@ def ingest(
     Re-ingesting a report replaces its mentions; replication, tolerance and notes added by hand stay.
     """
     start = time.perf_counter()
-    existing = _load(registry, missing_ok=True)
+    _load(registry, missing_ok=True)  # a broken registry fails before any report is parsed
     with err_console.status("parsing", spinner="dots"):
         batch = parse_batch(paths)
     _report_batch(batch, skip_bad)
-    updated, summary = ingest_reports(existing, batch.parsed)
+
+    def merge(current: ClaimRegistry) -> tuple[ClaimRegistry, tuple[ClaimRegistry, IngestSummary]]:
+        updated, summary = ingest_reports(current, batch.parsed)
+        return updated, (updated, summary)
+
+    # merged into the registry as it is now, under its lock: an ingest running meanwhile is never overwritten
     try:
-        save_registry(updated, registry)
+        updated, summary = update_registry(registry, merge)
+    except RegistryError as exc:
+        raise _fail(exc) from None
     except OSError as exc:
         raise _fail(RegistryError(registry, f"cannot write: {exc.strerror or exc}")) from None
     for warning in summary.warnings:
@@ -158,10 +165,11 @@ def list_claims(
     if as_json:
         # ticks_disagree is derived from the mentions, spelled out so that readers of the JSON need not
         records = [{**c.model_dump(mode="json"), "ticks_disagree": c.ticks_disagree} for c in reg.claims]
-        sys.stdout.write(json.dumps(records, indent=2, ensure_ascii=False))
+        # strict JSON: the models hold no NaN or infinity, and allow_nan=False keeps it so
+        sys.stdout.write(json.dumps(records, indent=2, ensure_ascii=False, allow_nan=False))
         sys.stdout.write("\n")
         return
-    table = Table(title=f"{len(reg.claims)} claims in {registry}")
+    table = Table(title=Text(f"{len(reg.claims)} claims in {registry}"))
     # On a narrow terminal the replication goes under the id and the text is left out: squeezed columns would
     # be a stack of single letters. Ids are copied into `show`, so they never wrap.
     wide = console.width >= 120
@@ -173,11 +181,13 @@ def list_claims(
         table.add_column("text", overflow="fold", ratio=1)
     for c in reg.claims:
         experiment = c.replication.experiment if c.replication else ""
+        # ids, names and file names are text, never rich markup: "[/]" would otherwise crash the table
         if wide:
             text = Text(c.text) + (Text(" …(cut)", style="dim") if c.truncated else Text())
-            table.add_row(c.id, c.kind, ticks(c), experiment, text)
+            table.add_row(Text(c.id), c.kind, ticks(c), Text(experiment), text)
         else:
-            table.add_row(c.id + (f"\n[dim]→ {experiment}[/dim]" if experiment else ""), c.kind, ticks(c))
+            under = Text(f"\n→ {experiment}", style="dim") if experiment else Text()
+            table.add_row(Text(c.id) + under, c.kind, ticks(c))
     console.print(table)
 
 
@@ -202,8 +212,9 @@ def _claim_panels(claim: Claim, reg: ClaimRegistry) -> Group:
         mentions.add_column(col, overflow="fold")
     for m in claim.mentions:
         file = files.get(m.report, "")
-        mentions.add_row(m.report, file, str(m.line or ""), _mark(m.tick), _conf(m.confidence), Text(m.text))
-    parts: list[object] = [Panel(head, title=claim.id), mentions]
+        row = (m.report, file, str(m.line or ""), _mark(m.tick), _conf(m.confidence), m.text)
+        mentions.add_row(*map(Text, row))
+    parts: list[object] = [Panel(head, title=Text(claim.id)), mentions]
     if claim.ticks_disagree:
         parts.append("[yellow]The reports disagree: ✓ in one, × in another.[/yellow]")
     if claim.replication:
@@ -244,8 +255,8 @@ def _report_panels(report: Report, reg: ClaimRegistry) -> Group:
     for c in reg.claims:
         for men in c.mentions:
             if men.report == report.id:
-                claims.add_row(str(men.line or ""), c.id, _mark(men.tick), _conf(men.confidence))
-    parts: list[object] = [Panel(head, title=report.id)]
+                claims.add_row(str(men.line or ""), Text(c.id), _mark(men.tick), _conf(men.confidence))
+    parts: list[object] = [Panel(head, title=Text(report.id))]
     if report.abstract:
         parts.append(Panel(Text(report.abstract), title="abstract"))
     parts.extend([claims, _checks_table([report], reg)])
@@ -263,7 +274,7 @@ def _checks_table(reports: list[Report], reg: ClaimRegistry) -> Table:
     for report in reports:
         paper = examined_paper(report, reg.claims)
         for check in check_report(report, reg.claims, paper):
-            table.add_row(report.id, check.name, _CHECK_MARK[check.ok], Text(check.detail))
+            table.add_row(Text(report.id), Text(check.name), _CHECK_MARK[check.ok], Text(check.detail))
     return table
 
 
@@ -346,7 +357,7 @@ def schema(
         atomic_write_text(output, text)
     except OSError as exc:
         raise _fail(f"{output}: cannot write: {exc.strerror or exc}") from None
-    console.print(f"wrote the claims.yaml schema to {output}")
+    console.print(Text(f"wrote the claims.yaml schema to {output}"))
 
 
 @app.command()

@@ -132,7 +132,7 @@ def add_cmd(
                 return
     except (PdfError, PageError, IngestError, OSError) as exc:
         raise _fail(str(exc)) from None
-    console.print(f"added {file} as {path.name} ({path})")
+    console.print(Text(f"added {file} as {path.name} ({path})"))
 
 
 @sources_app.command("list")
@@ -148,7 +148,7 @@ def list_cmd() -> None:
         meta = load_metadata(arxiv_id)
         pdfs = ", ".join(f"v{v}" for v in cached_pdf_versions(arxiv_id)) or "-"
         table.add_row(
-            arxiv_id, Text(meta.title) if meta else "(no metadata)", f"v{meta.version}" if meta else "-", pdfs
+            Text(arxiv_id), Text(meta.title) if meta else "(no metadata)", f"v{meta.version}" if meta else "-", pdfs
         )
     console.print(table if ids else "the paper cache is empty")
 
@@ -182,18 +182,18 @@ def evidence_cmd(
         where = "" if first is None else ("abstract" if first.page is None else f"p. {first.page}")
         where = r.cell.address if r.cell is not None else where  # the deciding table cell, when one decided
         style = _VERDICT_STYLE[r.verdict]
-        table.add_row(r.claim_id, f"[{style}]{r.verdict.value}[/{style}]", r.source or "-", where, Text(r.note))
+        table.add_row(Text(r.claim_id), Text(r.verdict.value, style=style), Text(r.source or "-"), where, Text(r.note))
     console.print(table)
     counts = {v: sum(r.verdict == v for r in results) for v in EvidenceVerdict}
     console.print(", ".join(f"{n} {v.value}" for v, n in counts.items()))
     if missing:
         console.print(f"[yellow]missing sources ({'offline' if not network_allowed() else 'not fetched'}):[/yellow]")
         for ref in sorted(missing):
-            console.print(f"  {ref}", highlight=False)
+            console.print(Text(f"  {ref}"), highlight=False)
     if json_out:
         rows = [r.model_dump(mode="json") for r in results]
         atomic_write_text(json_out, json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
-        console.print(f"wrote {json_out}")
+        console.print(Text(f"wrote {json_out}"))
 
 
 @app.command("check-reports")
@@ -210,6 +210,6 @@ def check_reports_cmd(registry: RegistryOpt = Path("claims.yaml")) -> None:
         for check in check_report(report, reg.claims, examined_paper(report, reg.claims)):
             mark = {True: "[green]ok[/green]", False: "[red]flagged[/red]", None: "[dim]n/a[/dim]"}[check.ok]
             flagged += check.ok is False
-            table.add_row(report.id, check.name, mark, Text(check.detail))
+            table.add_row(Text(report.id), Text(check.name), mark, Text(check.detail))
     console.print(table if reg.reports else "the registry has no reports")
     console.print(f"{flagged} check(s) flagged")

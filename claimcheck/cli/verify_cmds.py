@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from claimcheck.cli.app import app
 from claimcheck.cli.common import RegistryOpt, console, err_console, fail, load_registry
@@ -93,7 +94,7 @@ def write_outputs(
     for path, render in renders:
         if path:
             atomic_write_text(path, render())
-            err_console.print(f"wrote {path}")
+            err_console.print(Text(f"wrote {path}"))
 
 
 def show_results(export: VerifyExport, reg: ClaimRegistry, wide: bool) -> None:
@@ -210,15 +211,15 @@ def report(
     experiments = installed_experiments()
     reg = load_registry(registry, experiments=experiments)
     store = RecordStore()
-    records, invalid = store.scan()
-    for path, why in invalid:
+    for path, why in store.headers()[1]:
         err_console.print(f"[yellow]skipped invalid record[/yellow] {escape(path.name)}: {escape(why)}")
     try:
         results = results_from_store(reg, ids or (), store, registry, experiments)
     except KeyError as exc:
-        raise fail(exc.args[0]) from None
-    used = {k for r in results for k in r.records}
-    runs = [run_summary(r) for r in records if r.key in used]
+        raise fail(str(exc.args[0])) from None
+    # only the records a verdict cites are read in full: a big record elsewhere in the store costs nothing
+    used = sorted({k for r in results for k in r.records})
+    runs = [run_summary(record) for key in used if (record := store.get(key)) is not None]
     export = build_export(reg, results, command="report", registry_path=registry, runs=runs)
     write_outputs(export, reg, json_path, markdown, html_path)
     show_results(export, reg, wide)
@@ -228,13 +229,31 @@ def report(
 @results_app.command("import")
 def results_import(
     source: Annotated[Path, typer.Argument(help="A directory of run records (or one record file).")],
+    trust: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--trust",
+            metavar="PUBKEY",
+            help="Trust this signing key (ed25519:<hex>, as `claimcheck results key` prints it on the machine that "
+            "made the records, or a file holding it); repeatable. Only records signed by a trusted key are taken.",
+        ),
+    ] = None,
 ) -> None:
-    """Validate run records made on another machine and merge them into the record store (provenance kept)."""
+    """Check run records made on another machine and merge them into the record store (provenance kept).
+
+    A record is taken when it is a regular file within the size limit, its key is the hash of its contents, and
+    a trusted key signed it: this machine's, one trusted before, or one named with --trust.
+    """
     from claimcheck.results import RecordStore
+    from claimcheck.signing import parse_key_id
 
     if not source.exists():
         raise fail(f"{source} does not exist")
-    summary = RecordStore().import_dir(source)
+    try:
+        keys = {parse_key_id(k) for k in trust or ()}
+    except (ValueError, OSError) as exc:
+        raise fail(f"--trust: {exc}", 2) from None
+    summary = RecordStore().import_dir(source, trust=keys)
     for path, why in summary.invalid:
         err_console.print(f"[red]invalid[/red] {escape(str(path))}: {escape(why)}")
     console.print(
@@ -247,18 +266,33 @@ def results_import(
 
 @results_app.command("list")
 def results_list() -> None:
-    """List the stored run records."""
+    """List the stored run records (their headers: measurements are not read) and who signed each."""
     from claimcheck.results import RecordStore
+    from claimcheck.signing import describe_signer, key_id
 
-    records, invalid = RecordStore().scan()
+    records, invalid = RecordStore().headers()
     table = Table(title=f"run records ({len(records)})")
-    for col in ("key", "experiment", "scale", "status", "seeds", "wall time", "peak MB", "started", "from"):
+    columns = ("key", "experiment", "scale", "status", "seeds", "wall time", "peak MB", "started", "from")
+    for col in (*columns, "claimed signer"):
         table.add_column(col)
     for r in sorted(records, key=lambda r: r.started_at):
-        table.add_row(
+        # the signer as the record names it; `report` and `verify` check the signature before using a record
+        signer = describe_signer(key_id(bytes.fromhex(r.signature.public_key)) if r.signature else None)
+        row = (
             r.key[:12], r.experiment, r.scale, r.status, ",".join(map(str, r.seeds)), f"{r.wall_time_s:.1f}s",
-            f"{r.peak_memory_mb:.0f}", r.started_at, r.imported_from or (r.provenance.hostname or ""),
+            f"{r.peak_memory_mb:.0f}", r.started_at, r.imported_from or (r.provenance.hostname or ""), signer,
         )  # fmt: skip
+        table.add_row(*map(Text, row))
     console.print(table)
     for path, why in invalid:
         err_console.print(f"[yellow]invalid[/yellow] {escape(path.name)}: {escape(why)}")
+
+
+@results_app.command("key")
+def results_key() -> None:
+    """Print this machine's record-signing public key (made on first use): pass it to `results import --trust`
+    on the machine that imports this machine's records."""
+    from claimcheck.signing import key_path, local_key_id
+
+    typer.echo(local_key_id())
+    err_console.print(Text(f"private key: {key_path()} (keep it to this machine)"))

@@ -60,9 +60,20 @@ def text_slug(text: str, words: int = 4, max_chars: int = 30) -> str:
     return "-".join([*kept, _short_hash(text)])
 
 
+# Ids are at most models.ID_MAX_LENGTH (128) characters; a longer slug is cut at a word and keeps a hash of the
+# whole, leaving room for the suffixes `unique_ids` appends on a clash.
+SLUG_MAX = 100
+
+
+def _bounded(slug: str) -> str:
+    if len(slug) <= SLUG_MAX:
+        return slug
+    return f"{slug[: SLUG_MAX - 7].rsplit('-', 1)[0]}-{_short_hash(slug)}"
+
+
 def claim_id(text: str, quantity: Quantity | None) -> str:
     slug = quantity_slug(quantity) if quantity else ""
-    return slug or text_slug(text)
+    return _bounded(slug or text_slug(text))
 
 
 def unique_ids(wanted: Iterable[tuple[str, str]], taken: set[str]) -> list[str]:

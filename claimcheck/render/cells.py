@@ -72,6 +72,17 @@ def format_effect_details(r: ClaimResult) -> str:
     return "; ".join(parts)
 
 
+def record_origin(r: ClaimResult) -> str:
+    """Where an imported record behind a verdict came from and who signed it; empty for records made here."""
+    origin = r.details.get("record_origin") or {}
+    if not origin.get("imported_from"):
+        return ""
+    from claimcheck.signing import describe_signer
+
+    host = origin.get("hostname") or "an unnamed machine"
+    return f"record imported from {origin['imported_from']}, made on {host}, {describe_signer(origin.get('signer'))}"
+
+
 def format_time(r: ClaimResult) -> str:
     return "" if r.wall_time_s is None else f"{r.wall_time_s:.1f}s"
 

@@ -28,6 +28,7 @@ from claimcheck.render.cells import (
     format_effect_details,
     format_measured,
     format_time,
+    record_origin,
     shared_reasons,
     summary_line,
 )
@@ -132,6 +133,8 @@ def render_summary(export: VerifyExport, registry: ClaimRegistry, console: Conso
                 _print_line(console, Text(" " * (INDENT + 2) + "↳ " + r.reason, style="dim"))
             elif format_effect_details(r):  # a decided effect: what it rests on
                 _print_line(console, Text(" " * (INDENT + 2) + "· " + format_effect_details(r), style="dim"))
+            if record_origin(r):  # a verdict from another machine's record names its signer
+                _print_line(console, Text(" " * (INDENT + 2) + "· " + record_origin(r), style="dim"))
             if entry.evidence is not None and entry.evidence.cell is not None:  # where the source says it
                 _print_line(console, Text(" " * (INDENT + 2) + "· source: " + _evidence_cell(entry), style="dim"))
     _print_notes(console, export.claims, notes)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pydantic import Field
 
-from claimcheck.home import papers_dir, read_model, write_model
+from claimcheck.home import papers_dir, read_model, safe_child, write_model
 from claimcheck.models import Record, SourceRef
 
 _NEW_ID = r"\d{4}\.\d{4,5}"
@@ -52,7 +52,7 @@ def parse_arxiv_id(text: str) -> SourceRef:
 
 
 def paper_dir(arxiv_id: str) -> Path:
-    return papers_dir() / arxiv_id.replace("/", "_")
+    return safe_child(papers_dir(), arxiv_id.replace("/", "_"))
 
 
 def metadata_path(arxiv_id: str) -> Path:
@@ -60,7 +60,7 @@ def metadata_path(arxiv_id: str) -> Path:
 
 
 def pdf_path(arxiv_id: str, version: int) -> Path:
-    return paper_dir(arxiv_id) / f"{arxiv_id.replace('/', '_')}v{version}.pdf"
+    return safe_child(paper_dir(arxiv_id), f"{arxiv_id.replace('/', '_')}v{version}.pdf")
 
 
 def load_metadata(arxiv_id: str) -> PaperMetadata | None:

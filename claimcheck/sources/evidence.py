@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from claimcheck.home import evidence_dir, write_model
+from claimcheck.home import evidence_dir, safe_child, write_model
 from claimcheck.models import Claim, EvidencePassage, EvidenceResult, EvidenceVerdict, Quantity, SourceRef, TableCell
 from claimcheck.sources.cache import find_pdf, load_metadata
 from claimcheck.sources.numeric import NumericFinding, numeric_evidence
@@ -288,7 +288,7 @@ def check_claims(
     for claim in claims:
         result = checker.check(claim)
         if write:
-            write_model(evidence_dir() / f"{claim.id}.json", result)
+            write_model(safe_child(evidence_dir(), f"{claim.id}.json"), result)
         results.append(result)
         if progress:
             progress(result)

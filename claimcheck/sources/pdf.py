@@ -67,6 +67,7 @@ def _open(data: bytes | None, path: str) -> Any:
 
     try:
         doc = pymupdf.open(stream=data, filetype="pdf") if data is not None else pymupdf.open(path, filetype="pdf")
+        doc.page_count  # noqa: B018  (a damaged page tree fails here, not at open)
     except Exception as exc:  # PyMuPDF raises several types for broken files; all mean "not a readable PDF"
         raise PdfError(f"{path}: not a readable PDF ({type(exc).__name__}: {exc})") from None
     if doc.needs_pass or doc.is_encrypted:

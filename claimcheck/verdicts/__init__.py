@@ -4,7 +4,9 @@ Rules
 -----
 Which rule applies (`judge`), first match wins:
 
-1. A claim without a replication is `not-run`: "no executable replication applies". No record: `not-run`.
+1. A claim without a replication is `not-run`: "no executable replication applies". No record: `not-run`. A
+   record whose key is not the hash of the experiment, scale, config, seeds and code it states (or whose code map
+   is empty) is `not-run`: its scale and measurements are only its own word (`results.integrity_problems`).
 2. A failed run (record status `error`), or a measurement that cannot support a verdict (missing, NaN), is
    `error`, never evidence.
 3. A smoke run never gives a claim verdict: `not-run`, "smoke run: exercises the code path, gives no verdict",
@@ -70,6 +72,7 @@ from claimcheck.models import (
     ValueTarget,
     Verdict,
 )
+from claimcheck.results import integrity_problems
 from claimcheck.tolerances import band
 from claimcheck.verdicts.effect import (
     MIN_SEEDS,
@@ -266,6 +269,9 @@ def judge(
         return not_run(claim, NO_REPLICATION + (tests if claim.implementation_tests else ""))
     if record is None:
         return not_run(claim, "no run record", command)
+    forged = integrity_problems(record)
+    if forged:
+        return not_run(claim, f"the run record {record.key[:12]} does not earn a verdict: {'; '.join(forged)}", command)
     base = _base_result(claim, record)
     if record.status == "error":
         return ClaimResult(**base, verdict=Verdict.ERROR, reason=record.error or "run failed")

@@ -15,36 +15,17 @@ from pathlib import Path
 import engine_fixtures as ef
 import pytest
 import yaml
-from plugin_support import install_entry_points
-from typer.testing import CliRunner
+from cli_support import cli, runner, write_registry
 
 from claimcheck.cli import app
 from claimcheck.models import Claim, ClaimRegistry, Replication, RunRecord, ValueTarget, Verdict
 from claimcheck.report import SCHEMA, VerifyExport
+from claimcheck.results import HEADER_INDEX
 
 SUPPORT = Path(__file__).resolve().parent.parent / "support"
 
-runner = CliRunner()
 
-
-@pytest.fixture(autouse=True)
-def engine_plugins(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The test experiments installed as entry points, here and for the subprocesses a test starts."""
-    site = install_entry_points(tmp_path_factory.mktemp("site"), "enginetest", ef.ENTRY_POINTS)
-    monkeypatch.syspath_prepend(str(site))
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(site), str(SUPPORT)]))
-    return site
-
-
-def write_registry(path: Path, registry: ClaimRegistry | None = None) -> Path:
-    data = (registry or ef.registry()).model_dump(mode="json")
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    return path
-
-
-def cli(*args: str) -> tuple[int, str]:
-    result = runner.invoke(app, [str(a) for a in args], env={"COLUMNS": "250"})
-    return result.exit_code, result.output
+pytestmark = pytest.mark.usefixtures("engine_plugins")
 
 
 def test_smoke_verify_json_every_claim_accounted_and_cache(tmp_path: Path) -> None:
@@ -128,12 +109,16 @@ def test_results_import_merges_records_from_another_machine(
     other = tmp_path / "cluster-home"
     monkeypatch.setenv("CLAIMCHECK_HOME", str(other))
     assert cli("verify", "bm25-ndcg", "--registry", reg, "--scale", "full")[0] == 0
+    code, their_key = cli("results", "key")
+    assert code == 0 and re.fullmatch(r"ed25519:[0-9a-f]{64}", their_key.splitlines()[0])
     carried = tmp_path / "carried"
     shutil.copytree(other / "records", carried)
     monkeypatch.setenv("CLAIMCHECK_HOME", str(claimcheck_home))
     code, text = cli("report", "bm25-ndcg", "--registry", reg)
     assert code == 0 and "no stored run record" in re.sub(r"\s+", " ", text)
-    code, text = cli("results", "import", carried)
+    code, text = cli("results", "import", carried)  # signed by a key this machine does not trust
+    assert code == 1 and "imported 0 record(s)" in text and "not a trusted key" in re.sub(r"\s+", " ", text)
+    code, text = cli("results", "import", carried, "--trust", their_key.splitlines()[0])
     assert code == 0 and "imported 1 record(s)" in text
     out = tmp_path / "report.json"
     code, text = cli("report", "bm25-ndcg", "--registry", reg, "--json", out)
@@ -142,6 +127,8 @@ def test_results_import_merges_records_from_another_machine(
     assert export.command == "report" and export.claims[0].result.scale == "full"
     assert export.claims[0].result.verdict in (Verdict.VERIFIED, Verdict.REFUTED)
     assert export.runs[0].imported_from and export.runs[0].provenance.python
+    origin = export.claims[0].result.details["record_origin"]
+    assert origin["signer"] == their_key.splitlines()[0] and "imported from" in export.claims[0].result.reason
     # a proxy run here takes its verdict from the imported full record, and the export carries that record
     code, _ = cli("verify", "bm25-ndcg", "--registry", reg, "--scale", "proxy", "--json", out)
     export = VerifyExport.model_validate_json(out.read_text())
@@ -191,14 +178,14 @@ def test_killed_run_leaves_valid_records_and_report_works(tmp_path: Path, claimc
     )  # fmt: skip
     records = claimcheck_home / "records"
     deadline = time.monotonic() + 60
-    while not list(records.glob("*.json")) and time.monotonic() < deadline and proc.poll() is None:
+    while not list(records.glob("[!.]*.json")) and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.1)  # the lexical run finishes first; the slow one is then in progress
     time.sleep(1.0)
     assert proc.poll() is None, proc.communicate()
     proc.send_signal(sig)
     proc.communicate(timeout=30)
     assert proc.returncode != 0
-    files = list(records.iterdir())
+    files = [f for f in records.iterdir() if f.name != HEADER_INDEX]  # the store's index of record headers
     assert len(files) == 1  # the finished run's record, nothing from the killed one, no temp file
     record = RunRecord.model_validate_json(files[0].read_text())
     assert record.experiment == ef.EXPERIMENT
@@ -237,7 +224,7 @@ def test_show_names_the_verdict_evidence_and_records_and_takes_a_short_id(tmp_pa
     assert cli("verify", "bm25-ndcg", "--registry", reg, "--scale", "full")[0] == 0
     code, text = cli("show", "bm25-nd…", "--registry", reg)
     assert code == 0 and "verdict (from the stored run records)" in text and "run records this verdict cites" in text
-    stored = next(Path(os.environ["CLAIMCHECK_HOME"], "records").glob("*.json"))
+    stored = next(Path(os.environ["CLAIMCHECK_HOME"], "records").glob("[!.]*.json"))
     record = RunRecord.model_validate_json(stored.read_text())
     assert record.key[:12] in text and "tolerance_source" in text  # every field of the result, details included
     code, text = cli("show", "bm25", "--registry", reg)

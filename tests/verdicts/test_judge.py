@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+from records import honest
 
 from claimcheck.experiments import FixedModel
 from claimcheck.models import (
@@ -47,7 +48,7 @@ def measurements(effect: float, seeds: list[int], n_queries: int = 60, noise: fl
 
 
 def record(ms: list[Measurement], scale: str = "proxy", validity: list[ValidityCheck] | None = None) -> RunRecord:
-    return RunRecord(
+    return honest(RunRecord(
         key="k" * 64,
         experiment="x.y",
         scale=scale,
@@ -59,7 +60,7 @@ def record(ms: list[Measurement], scale: str = "proxy", validity: list[ValidityC
         started_at="2026-01-01T00:00:00+00:00",
         wall_time_s=1.0,
         peak_memory_mb=1.0,
-    )
+    ))  # fmt: skip
 
 
 PAPER = PaperFigures(condition={"trec-covid": 0.789}, baseline={"trec-covid": 0.771}, source="Table 2")
