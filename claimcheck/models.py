@@ -331,7 +331,8 @@ class ValidityCheck(Record):
     The engine gives a claim verdict only when every check that applies to the claim passed; otherwise the claim
     is `not-applicable`, naming the failed checks. A check applies to every claim the run serves unless `targets`
     names conditions (a claim's value condition, or an effect's condition or baseline): then only to claims whose
-    target names one of them (for example a stand-in baseline that is not what the claim names).
+    target names one of them (for example a stand-in baseline that is not what the claim names); `applies_to`
+    narrows that to effect or value claims.
     """
 
     name: str = Field(min_length=1, description="short identifier, e.g. 'treatment-improved-on-held-out'")
@@ -339,6 +340,11 @@ class ValidityCheck(Record):
     detail: str = Field(description="what was measured, with the figures, and the threshold it was held to")
     targets: list[str] = Field(
         default_factory=list, description="conditions the check concerns; empty: every target of the run"
+    )
+    applies_to: Literal["all", "effect", "value"] = Field(
+        default="all",
+        description="which claims among those `targets` selects: effect claims only (a treatment that did not act "
+        "cannot show its effect, yet the model it trained still has a value), value claims only, or both",
     )
 
 

@@ -18,9 +18,14 @@ def _conditions(target: ValueTarget | EffectTarget) -> set[str]:
 
 
 def applicable_checks(record: RunRecord, target: ValueTarget | EffectTarget) -> list[ValidityCheck]:
-    """The record's checks that concern this target: those without `targets`, and those naming its conditions."""
+    """The record's checks that concern this target: those without `targets`, and those naming its conditions,
+    of the kind of claim they apply to."""
     names = _conditions(target)
-    return [c for c in record.output.validity if not c.targets or names & set(c.targets)]
+    kind = "effect" if isinstance(target, EffectTarget) else "value"
+    return [
+        c for c in record.output.validity
+        if (not c.targets or names & set(c.targets)) and c.applies_to in ("all", kind)
+    ]  # fmt: skip
 
 
 def paper_effect(claim: Claim, target: EffectTarget, baseline_mean: float) -> tuple[float, str] | None:

@@ -291,6 +291,16 @@ def test_a_check_with_targets_applies_to_the_claims_naming_them() -> None:
     assert judge(effect_claim(other), record(ms, validity=stand_in)).verdict == Verdict.DIRECTION_REPRODUCED
 
 
+def test_a_check_for_effect_claims_leaves_value_claims_on_the_same_condition_alone() -> None:
+    # the iDRO weights that did not move block the iDRO effect, not the value of the model trained without iDRO
+    idle = ValidityCheck(name="weights-moved", passed=False, detail="1.003", targets=["cond"], applies_to="effect")
+    rec = record(measurements(0.05, [0, 1, 2]), "full", validity=[*OK, idle])
+    assert judge(value_claim(0.500, 3, Tolerance(kind="absolute", value=0.01, reason="r")), rec).verdict != (
+        Verdict.NOT_APPLICABLE
+    )
+    assert judge(effect_claim(), rec).verdict == Verdict.NOT_APPLICABLE
+
+
 def test_a_proxy_without_checks_gives_no_verdict_and_a_full_record_without_checks_does() -> None:
     ms = measurements(0.05, [0, 1, 2])
     proxy = judge(effect_claim(), record(ms, validity=[]))
