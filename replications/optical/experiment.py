@@ -93,8 +93,10 @@ def _fingerprint_files(tasks: list[Task], ctx: RunContext) -> None:
             ctx.fingerprint("/".join(f.parts[-3:]) if f.parent.name == "qrels" else "/".join(f.parts[-2:]), f)
 
 
-def build_tasks(cfg: dict[str, Any], ctx: RunContext) -> list[Task]:
-    """The trained-and-evaluated tasks: MAFAND per language × budget (cipher bitext at smoke scale)."""
+def build_tasks(cfg: dict[str, Any], ctx: RunContext, fits: Callable[[str, str], bool] | None = None) -> list[Task]:
+    """The trained-and-evaluated tasks: MAFAND per language × budget (cipher bitext at smoke scale).
+
+    `fits(english, foreign)`: only training pairs it accepts fill the budget (`whole_pairs_only`)."""
     if cfg.get("synthetic"):
         return [cipher_task(b, cfg.get("n_test", 8), n_dev=cfg.get("n_dev", 0)) for b in cfg["budgets"]]
     tasks: list[Task] = []
@@ -103,7 +105,9 @@ def build_tasks(cfg: dict[str, Any], ctx: RunContext) -> list[Task]:
         clir = cfg.get("clir_dirs") or {}  # language → BEIR folder: that language's test is a CLIR collection
         for lang in cfg["languages"]:
             for budget in cfg["budgets"]:
-                task = mafand_task(root, lang, budget, cfg.get("n_test"), cfg.get("n_dev", 0))
+                task = mafand_task(
+                    root, lang, budget, cfg.get("n_test"), cfg.get("n_dev", 0), fits, cfg.get("n_candidates")
+                )
                 tasks.append(clir_task(task, Path(clir[lang])) if lang in clir else task)
     _fingerprint_files(tasks, ctx)
     return tasks
@@ -119,6 +123,21 @@ def build_probes(cfg: dict[str, Any], ctx: RunContext) -> list[Task]:
     probes = [xquad_task(root, lang, 24, 0, cfg.get("n_probe")) for lang in cfg["probe_languages"]]
     _fingerprint_files(probes, ctx)
     return probes
+
+
+def whole_pairs(tokenizer: Any, prefix: str, max_length: int) -> Callable[[str, str], bool]:
+    """Accepts a pair when both sides, as training tokenises them, fit in `max_length` tokens.
+
+    Truncation cuts the two sides at different points of the sentence (a Yoruba sentence takes about twice the
+    e5 tokens of its English translation), so a truncated pair asks the student to align tokens that are not
+    translations of each other; skipping such pairs keeps every training pair a whole translation.
+    """
+
+    def fits(english: str, foreign: str) -> bool:
+        ids = tokenizer([prefix + english, prefix + foreign])["input_ids"]
+        return max(len(ids[0]), len(ids[1])) <= max_length
+
+    return fits
 
 
 def headline(tasks: list[Task]) -> set[str]:
@@ -375,10 +394,11 @@ def run(ctx: RunContext) -> ExperimentOutput:
     protocol = EncodingProtocol.model_validate(cfg.get("encoding", {}))
     teacher, tokenizer = load_encoder(cfg, ctx)
     teacher.eval()
-    tasks, probe_tasks = build_tasks(cfg, ctx), build_probes(cfg, ctx)
+    distill = DistillConfig.model_validate({"pooling": protocol.pooling, **cfg.get("distill", {})})
+    fits = whole_pairs(tokenizer, protocol.query_prefix, distill.max_length) if cfg.get("whole_pairs_only") else None
+    tasks, probe_tasks = build_tasks(cfg, ctx, fits), build_probes(cfg, ctx)
     conditions = [c for c in cfg.get("conditions", CONDITIONS) if c in CONDITIONS]
     trained = [c for c in conditions if c in OBJECTIVES]
-    distill = DistillConfig.model_validate({"pooling": protocol.pooling, **cfg.get("distill", {})})
     translated, translators = (
         translate_queries(tasks, cfg, default_device()) if "translate_retrieve" in conditions else ({}, {})
     )

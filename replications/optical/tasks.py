@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -96,17 +97,29 @@ def _bitext(d: Path, split: str, lang: str) -> tuple[list[Path], list[str], list
     return files, en, fx, [i for i in range(len(en)) if en[i].strip() and fx[i].strip()]
 
 
-def mafand_task(root: Path, lang: str, budget: int | None, n_test: int | None, n_dev: int | None = 0) -> Task:
+def mafand_task(
+    root: Path,
+    lang: str,
+    budget: int | None,
+    n_test: int | None,
+    n_dev: int | None = 0,
+    fits: Callable[[str, str], bool] | None = None,
+    n_candidates: int | None = None,
+) -> Task:
     """Bitext budget `budget` (None: all training pairs); the first `n_test` test sentences (None: all) as queries
-    against every test English sentence; the first `n_dev` dev pairs (None: all, 0: none) as its held-out set."""
+    against the English sides of the first `n_candidates` test pairs (None: all); the first `n_dev` dev pairs
+    (None: all, 0: none) as its held-out set. With `fits(english, foreign)`, the budget is filled with the first
+    training pairs that fit (see experiment)."""
     d = root / f"en-{lang}"
     train_files, train_en, train_fx, keep = _bitext(d, "train", lang)
     test_files, test_en, test_fx, test = _bitext(d, "test", lang)
+    test = test[: max(n_candidates, n_test or 0)] if n_candidates else test
+    keep = [i for i in keep if fits(train_en[i], train_fx[i])] if fits else keep
     keep = keep[:budget] if budget else keep
     dev_files, dev_en, dev_fx, dev = _bitext(d, "dev", lang) if n_dev != 0 else ([], [], [], [])
     dev = dev[:n_dev]
     retrieval = translation_retrieval([test_en[i] for i in test], [test_fx[i] for i in test], test)
-    asked = list(retrieval.queries)[:n_test]  # every test sentence stays a candidate: more distractors, same cost
+    asked = list(retrieval.queries)[:n_test]  # candidates beyond the queries' own translations are distractors
     return Task(
         dataset=f"mafand/{lang}@{budget if budget else 'all'}",
         language=lang,

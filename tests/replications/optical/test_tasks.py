@@ -25,6 +25,7 @@ def test_mafand_budget_and_held_out_test_split(tmp_path: Path) -> None:
     assert len(task.queries) == 5 and all(t.startswith("test foreign") for t in task.queries.values())
     assert len(task.corpus) == 6  # every test English sentence is a candidate, asked or not
     assert task.dev is None  # no held-out set unless asked for
+    assert len(mafand_task(tmp_path, "swa", budget=4, n_test=2, n_candidates=3).corpus) == 3
     assert not set(task.train_fx) & set(task.queries.values())
     assert not {d["text"] for d in task.corpus.values()} & set(task.train_en)
     for q, rel in task.qrels.items():  # the relevant candidate is the query's own translation
@@ -61,6 +62,12 @@ def test_a_clir_collection_replaces_the_sentence_retrieval_but_not_the_bitext(tm
     assert task.queries == {"k1": "mvua Mombasa"} and task.qrels == {"k1": {"e1": 1}} and len(task.corpus) == 2
     assert task.train_en == bitext.train_en and task.dev_en == bitext.dev_en
     assert {f.name for f in task.files} >= {"corpus.jsonl", "queries.jsonl", "test.tsv", "train.swa"}
+
+
+def test_a_fit_rule_fills_the_budget_with_the_first_pairs_it_accepts(tmp_path: Path) -> None:
+    _write_mafand(tmp_path, "zul", 10, 2)
+    task = mafand_task(tmp_path, "zul", budget=3, n_test=None, fits=lambda en, fx: not en.endswith(("1", "2")))
+    assert task.train_en == ["train english 0", "train english 3", "train english 4"]
 
 
 def test_unequal_bitext_sides_are_an_error_naming_both_files(tmp_path: Path) -> None:
