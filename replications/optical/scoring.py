@@ -22,33 +22,40 @@ if TYPE_CHECKING:
 Scoring = Literal["pooled", "late_interaction"]
 
 
-def encode(model: Any, tokenizer: Any, texts: list[str], max_length: int, pooling: str = "mean", batch_size: int = 64):
-    """One forward pass → (pooled (N, d), token vectors (N, L, d), token mask (N, L)).
+def encode(
+    model: Any, tokenizer: Any, texts: list[str], max_length: int, pooling: str = "mean", token_budget: int = 8192
+):
+    """One forward pass → (pooled (N, d), token vectors (N, L, d), token mask (N, L)), rows in the order of `texts`.
 
     Pooled = `pooling` ("mean" over real tokens, or "cls") of the last hidden state, not normalised (the search
     normalises for cosine); token vectors are the L2-normalised hidden states. Both scorings use the same pass.
+    Texts are tokenised once and batched by length (`token_budget` padded tokens per batch), so short and long
+    queries (a Yoruba sentence takes 2–4× the tokens of its English translation) are not padded to each other.
     """
     import torch
     import torch.nn.functional as F
 
-    from claimcheck.retrieval.encoders import pool
+    from claimcheck.retrieval.encoders import pool, token_budget_batches
 
-    pooled, tokens, masks = [], [], []
-    device = device_of(model)  # vectors come back to the CPU, where scoring runs
+    ids = tokenizer(texts, truncation=True, max_length=max_length)["input_ids"]
+    width = max((len(x) for x in ids), default=1)
+    dim = model.config.hidden_size
+    pooled, vecs = torch.zeros(len(texts), dim), torch.zeros(len(texts), width, dim)
+    mask = torch.zeros(len(texts), width, dtype=torch.bool)
+    device = device_of(model)  # vectors come back to the CPU; MaxSim moves them to the query model's device
     with torch.inference_mode():
-        for i in range(0, len(texts), batch_size):
-            enc = tokenizer(
-                texts[i : i + batch_size], truncation=True, max_length=max_length, padding=True, return_tensors="pt"
-            )
-            ids, mask = enc["input_ids"].to(device), enc["attention_mask"].to(device)
-            hidden = model(input_ids=ids, attention_mask=mask)[0].float()
-            pooled.append(pool(hidden, mask, pooling).cpu())
-            tokens.append(F.normalize(hidden, dim=-1).cpu())
-            masks.append(enc["attention_mask"].bool())
-    width = max(t.shape[1] for t in tokens)
-    vecs = torch.cat([F.pad(t, (0, 0, 0, width - t.shape[1])) for t in tokens])
-    mask = torch.cat([F.pad(m, (0, width - m.shape[1])) for m in masks])
-    return torch.cat(pooled), vecs, mask
+        for batch in token_budget_batches([len(x) for x in ids], token_budget, max_batch=256):
+            n = max(len(ids[i]) for i in batch)
+            tok = torch.full((len(batch), n), tokenizer.pad_token_id, dtype=torch.long)
+            att = torch.zeros((len(batch), n), dtype=torch.long)
+            for row, i in enumerate(batch):
+                tok[row, : len(ids[i])], att[row, : len(ids[i])] = torch.tensor(ids[i]), 1
+            hidden = model(input_ids=tok.to(device), attention_mask=att.to(device))[0].float()
+            rows = torch.tensor(batch)
+            pooled[rows] = pool(hidden, att.to(device), pooling).cpu()
+            vecs[rows, :n] = F.normalize(hidden, dim=-1).cpu()
+            mask[rows, :n] = att.bool()
+    return pooled, vecs, mask
 
 
 def late_interaction_scores(
@@ -56,22 +63,22 @@ def late_interaction_scores(
 ):
     """(Q, Lq, d), (D, Ld, d) → (Q, D) MaxSim scores; padded tokens never count.
 
-    The real query tokens of all queries are scored against all document tokens in chunks of `chunk` query tokens
-    (one large matrix product each, bounded memory), maxed per document and summed per query.
+    The real query tokens of all queries are scored against the real tokens of all documents in chunks of `chunk`
+    query tokens (one matrix product each, bounded memory), maxed per document (a scatter-max over each
+    document's own tokens, so padding costs nothing) and summed per query.
     """
     import torch
 
     device = q_vecs.device  # all four on one device: the query model's (the GPU at full scale)
-    owner = torch.arange(len(q_vecs), device=device).repeat_interleave(q_mask.sum(1))
-    q_tokens = q_vecs[q_mask]
-    n_docs, width, dim = d_vecs.shape
-    flat = d_vecs.reshape(n_docs * width, dim).T
-    padding = ~d_mask[None]
-    scores = torch.zeros(len(q_vecs), n_docs, device=device)
+    q_owner = torch.arange(len(q_vecs), device=device).repeat_interleave(q_mask.sum(1))
+    d_owner = torch.arange(len(d_vecs), device=device).repeat_interleave(d_mask.sum(1))
+    q_tokens, d_tokens = q_vecs[q_mask], d_vecs[d_mask].T
+    scores = torch.zeros(len(q_vecs), len(d_vecs), device=device)
     for start in range(0, len(q_tokens), chunk):
-        sim = (q_tokens[start : start + chunk] @ flat).view(-1, n_docs, width)
-        best = sim.masked_fill_(padding, float("-inf")).amax(dim=2)
-        scores.index_add_(0, owner[start : start + chunk], best)
+        sim = q_tokens[start : start + chunk] @ d_tokens
+        best = torch.full((len(sim), len(d_vecs)), float("-inf"), device=device)
+        best.scatter_reduce_(1, d_owner.expand(len(sim), -1), sim, reduce="amax")
+        scores.index_add_(0, q_owner[start : start + chunk], best)
     return scores
 
 
