@@ -103,11 +103,11 @@ FULL = ScaleSpec(
         # The paper distils "from a well-trained monolingual retrieval model" on a multilingual LM: mDPR is
         # bert-base-multilingual-cased fine-tuned on English MS MARCO passages only (Zhang et al. 2022).
         "model": _TEACHER,
-        "encoding": {
+        "encoding": {  # mDPR's protocol (DPR: CLS vector, dot product); queries in these languages run long
             "pooling": "cls",
             "normalize": False,
             "similarity": "dot",
-            "query_max_length": 64,
+            "query_max_length": 128,
             "doc_max_length": 256,
         },
         "languages": ["swa", "yor", "hau", "zul"],

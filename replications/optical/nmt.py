@@ -13,6 +13,7 @@ Decoding is deterministic (beam search, no sampling), in batches sorted by lengt
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -101,16 +102,22 @@ class NeuralTranslator:
         return out
 
 
-def load_translator(cfg: NMTConfig, language: str, device: str) -> NeuralTranslator:
-    """The hub model `cfg` names for `language` → English (offline unless the network is allowed)."""
+@functools.lru_cache(maxsize=1)
+def _pretrained(name: str, device: str) -> tuple[Any, Any]:
+    """(model, tokenizer) of a hub checkpoint; the last one stays loaded, so one NLLB serves every language."""
     from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
     from claimcheck.home import network_allowed
 
-    name = cfg.checkpoint(language)
     offline = not network_allowed()
     tokenizer = AutoTokenizer.from_pretrained(name, local_files_only=offline)
-    model = AutoModelForSeq2SeqLM.from_pretrained(name, local_files_only=offline).to(device)
+    return AutoModelForSeq2SeqLM.from_pretrained(name, local_files_only=offline).to(device), tokenizer
+
+
+def load_translator(cfg: NMTConfig, language: str, device: str) -> NeuralTranslator:
+    """The hub model `cfg` names for `language` → English (offline unless the network is allowed)."""
+    name = cfg.checkpoint(language)
+    model, tokenizer = _pretrained(name, device)
     if cfg.codes and language not in FLORES:
         raise KeyError(f"no FLORES-200 code known for language {language!r} (known: {sorted(FLORES)})")
     return NeuralTranslator(

@@ -98,6 +98,7 @@ class DocumentIndex:
         self.docids = list(texts)
         self.max_length, self.pooling, self.similarity = max_length, pooling, similarity
         self.pooled, self.tokens, self.mask = encode(teacher, tokenizer, list(texts.values()), max_length, pooling)
+        self._on: dict[Any, tuple[torch.Tensor, torch.Tensor]] = {}
 
     def evaluate(
         self,
@@ -125,8 +126,9 @@ class DocumentIndex:
                 scores, idx = exact_search(pooled, self.pooled, k=k, similarity=self.similarity)
             else:  # on the query model's device: MaxSim over a full-scale collection is far too slow on a CPU
                 device = device_of(query_model)
-                d_tokens, d_mask = self.tokens.to(device), self.mask.to(device)
-                full = late_interaction_scores(tokens.to(device), mask.to(device), d_tokens, d_mask)
+                if device not in self._on:  # the documents' token vectors copied there once
+                    self._on = {device: (self.tokens.to(device), self.mask.to(device))}
+                full = late_interaction_scores(tokens.to(device), mask.to(device), *self._on[device])
                 scores, idx = (t.cpu() for t in torch.topk(full, min(k, full.shape[1]), dim=1))
             out[scoring] = evaluate(to_run(scores, idx, qids, self.docids), qrels, ["AP"])["AP"]
         return out
