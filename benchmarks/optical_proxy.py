@@ -5,7 +5,7 @@ the measured cost of each part (loading multilingual-e5-small, one training step
 queries and candidates) and the proxy's total from the counts its config implies, against the 24-minute budget.
 It reads the same tasks and config as the proxy (`../shared/data` or CLAIMCHECK_DATA).
 
-Run: `python benchmarks/optical_proxy.py [--steps 6 --threads 2 --precision fp32]`.
+Run: `python benchmarks/optical_proxy.py [--steps 6 --threads 2 --precision fp32|bf16]` (default: the proxy's own).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--steps", type=int, default=6, help="timed training steps per objective (after 1 warm-up)")
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--precision", choices=["fp32", "bf16"], default="fp32")
+    parser.add_argument("--precision", choices=["fp32", "bf16"], default=None, help="default: the proxy config's")
     parser.add_argument("--data", type=Path, default=Path("../shared/data"))
     args = parser.parse_args()
 
@@ -45,14 +45,14 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     exp = get_experiment("optical.optical_clir")
     spec = exp.scales["proxy"]
-    cfg = spec.config
+    cfg = {**spec.config, **({"precision": args.precision} if args.precision else {})}
     ctx = RunContext(experiment=exp.name, scale="proxy", config=cfg, seeds=spec.seeds, data_dir=args.data,
                      work_dir=Path("/tmp"))  # fmt: skip
     t0 = time.perf_counter()
     teacher, tokenizer = load_encoder(cfg, ctx)
     load_s = time.perf_counter() - t0
     protocol = EncodingProtocol.model_validate(cfg["encoding"])
-    distill = DistillConfig.model_validate({**cfg["distill"], "precision": args.precision})
+    distill = DistillConfig.model_validate({**cfg["distill"], "precision": cfg["precision"]})
     fits = whole_pairs(tokenizer, protocol.query_prefix, distill.max_length) if cfg.get("whole_pairs_only") else None
     tasks, probes = build_tasks(cfg, ctx, fits), build_probes(cfg, ctx)
     texts = [protocol.query_prefix + t for task in tasks for t in [*task.train_en, *task.train_fx, *task.dev_fx]]
@@ -76,7 +76,8 @@ def main() -> None:
             train_step(student, teacher, b, c, optimizer)  # no memo: the first seed pays the teacher's forward
         step_s[objective] = (time.perf_counter() - start) / len(batches[1:])
 
-    bench = Bench(teacher, tokenizer, protocol, {"pooled": "", "late_interaction": "+maxsim"})
+    scorings = {"pooled": ""} | {e: f"+{e}" for e in cfg.get("extra_scorings", [])}
+    bench = Bench(teacher, tokenizer, protocol, scorings, cfg["precision"])
     sample = dict(list(task.test.queries.items())[:128])
     start = time.perf_counter()
     bench.evaluate(teacher, task.test, sample)  # encodes the candidates once, then the sample queries
@@ -102,7 +103,7 @@ def main() -> None:
         "query encoding": queries * per_query,
         "candidate encoding": docs * per_doc,
     }
-    print(f"threads {args.threads}, precision {args.precision}, load average {Path('/proc/loadavg').read_text()}")
+    print(f"threads {args.threads}, precision {cfg['precision']}, load average {Path('/proc/loadavg').read_text()}")
     print(f"step: OT {step_s['ot']:.3f} s, sentence {step_s['sentence']:.3f} s ({task.dataset}, batch "
           f"{distill.batch_size}, ≤ {distill.max_length} tokens); per query {per_query * 1e3:.1f} ms, per candidate "
           f"{per_doc * 1e3:.1f} ms")  # fmt: skip

@@ -183,8 +183,11 @@ class Bench:
     are formed by the protocol here (`query_text`, `doc_text`: prefixes, title joining, lower-casing).
     """
 
-    def __init__(self, teacher: Any, tokenizer: Any, protocol: EncodingProtocol, scorings: dict[str, str]):
+    def __init__(
+        self, teacher: Any, tokenizer: Any, protocol: EncodingProtocol, scorings: dict[str, str], precision="fp32"
+    ):
         self.teacher, self.tokenizer, self.protocol, self.scorings = teacher, tokenizer, protocol, scorings
+        self.precision = precision
         self._indexes: dict[int, Any] = {}
 
     def evaluate(self, model: Any, retrieval: Retrieval, queries: dict[str, str] | None = None):
@@ -196,7 +199,7 @@ class Bench:
         if key not in self._indexes:
             texts = {d: p.doc_text(doc) for d, doc in retrieval.corpus.items()}
             self._indexes[key] = DocumentIndex(
-                self.teacher, self.tokenizer, texts, p.doc_max_length, p.pooling, p.similarity
+                self.teacher, self.tokenizer, texts, p.doc_max_length, p.pooling, p.similarity, self.precision
             )
         texts = {q: p.query_text(t) for q, t in (queries or retrieval.queries).items()}
         results = self._indexes[key].evaluate(
@@ -394,7 +397,10 @@ def run(ctx: RunContext) -> ExperimentOutput:
     protocol = EncodingProtocol.model_validate(cfg.get("encoding", {}))
     teacher, tokenizer = load_encoder(cfg, ctx)
     teacher.eval()
-    distill = DistillConfig.model_validate({"pooling": protocol.pooling, **cfg.get("distill", {})})
+    precision = cfg.get("precision", "fp32")
+    distill = DistillConfig.model_validate(
+        {"pooling": protocol.pooling, **cfg.get("distill", {}), "precision": precision}
+    )
     fits = whole_pairs(tokenizer, protocol.query_prefix, distill.max_length) if cfg.get("whole_pairs_only") else None
     tasks, probe_tasks = build_tasks(cfg, ctx, fits), build_probes(cfg, ctx)
     conditions = [c for c in cfg.get("conditions", CONDITIONS) if c in CONDITIONS]
@@ -423,9 +429,8 @@ def run(ctx: RunContext) -> ExperimentOutput:
         with partial.open("a", encoding="utf-8") as fh:
             fh.write(m.model_dump_json() + "\n")
 
-    state = State(
-        teacher, tokenizer, protocol, Bench(teacher, tokenizer, protocol, scorings), distill, record, headline(tasks)
-    )
+    bench = Bench(teacher, tokenizer, protocol, scorings, precision)
+    state = State(teacher, tokenizer, protocol, bench, distill, record, headline(tasks))
     steps = sum(int(np.ceil(distill.epochs * len(t.train_en) / distill.batch_size)) for t in tasks)
     total = steps * len(trained) * len(ctx.seeds)
     ctx.step(f"OPTICAL: {len(tasks)} tasks × {len(ctx.seeds)} seeds, {total} training steps", total)

@@ -66,8 +66,8 @@ def step_check(device: str, shape: Literal["tiny", "full"]) -> dict[str, Any]:
         from torch.nn.parallel import DistributedDataParallel
 
         student = DistributedDataParallel(student, device_ids=[dev.index] if dev.type == "cuda" else None)
-    full = FULL.config["distill"]
-    cfg = DistillConfig.model_validate({**full, "precision": full["precision"] if dev.type == "cuda" else "fp32"})
+    precision = FULL.config["precision"] if dev.type == "cuda" else "fp32"
+    cfg = DistillConfig.model_validate({**FULL.config["distill"], "precision": precision})
     batch = synthetic_batch(SHAPES[shape]["vocab_size"], cfg.batch_size, cfg.max_length).to(dev)
     for name, module in (("teacher", teacher), ("student", student)):
         wrong = [n for n, p in module.named_parameters() if p.device != dev]

@@ -23,7 +23,13 @@ Scoring = Literal["pooled", "late_interaction"]
 
 
 def encode(
-    model: Any, tokenizer: Any, texts: list[str], max_length: int, pooling: str = "mean", token_budget: int = 8192
+    model: Any,
+    tokenizer: Any,
+    texts: list[str],
+    max_length: int,
+    pooling: str = "mean",
+    precision: str = "fp32",
+    token_budget: int = 8192,
 ):
     """One forward pass → (pooled (N, d), token vectors (N, L, d), token mask (N, L)), rows in the order of `texts`.
 
@@ -31,6 +37,7 @@ def encode(
     normalises for cosine); token vectors are the L2-normalised hidden states. Both scorings use the same pass.
     Texts are tokenised once and batched by length (`token_budget` padded tokens per batch), so short and long
     queries (a Yoruba sentence takes 2–4× the tokens of its English translation) are not padded to each other.
+    `precision="bf16"`: the forward pass under bf16 autocast; vectors come back in fp32.
     """
     import torch
     import torch.nn.functional as F
@@ -50,7 +57,8 @@ def encode(
             att = torch.zeros((len(batch), n), dtype=torch.long)
             for row, i in enumerate(batch):
                 tok[row, : len(ids[i])], att[row, : len(ids[i])] = torch.tensor(ids[i]), 1
-            hidden = model(input_ids=tok.to(device), attention_mask=att.to(device))[0].float()
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16"):
+                hidden = model(input_ids=tok.to(device), attention_mask=att.to(device))[0].float()
             rows = torch.tensor(batch)
             pooled[rows] = pool(hidden, att.to(device), pooling).cpu()
             vecs[rows, :n] = F.normalize(hidden, dim=-1).cpu()
@@ -93,11 +101,14 @@ class DocumentIndex:
         max_length: int,
         pooling: str = "mean",
         similarity: Literal["cos", "dot"] = "cos",
+        precision: str = "fp32",
     ):
         """`texts`: document id → the text to encode (as the protocol forms it: prefix, title joined)."""
         self.docids = list(texts)
-        self.max_length, self.pooling, self.similarity = max_length, pooling, similarity
-        self.pooled, self.tokens, self.mask = encode(teacher, tokenizer, list(texts.values()), max_length, pooling)
+        self.max_length, self.pooling, self.similarity, self.precision = max_length, pooling, similarity, precision
+        self.pooled, self.tokens, self.mask = encode(
+            teacher, tokenizer, list(texts.values()), max_length, pooling, precision
+        )
         self._on: dict[Any, tuple[torch.Tensor, torch.Tensor]] = {}
 
     def evaluate(
@@ -119,7 +130,9 @@ class DocumentIndex:
 
         qids = list(queries)
         texts = [queries[q] for q in qids]
-        pooled, tokens, mask = encode(query_model, tokenizer, texts, max_length or self.max_length, self.pooling)
+        pooled, tokens, mask = encode(
+            query_model, tokenizer, texts, max_length or self.max_length, self.pooling, self.precision
+        )
         out: dict[Scoring, dict[str, float]] = {}
         for scoring in scorings:
             if scoring == "pooled":

@@ -111,6 +111,17 @@ def test_placeholders_in_the_config_fail_a_check_naming_them(tmp_path: Path) -> 
     assert not check.passed and "distill.eps = 0.05 (not stated)" in check.detail
 
 
+def test_bf16_is_chosen_only_where_the_cpu_flags_say_it_is_native(tmp_path: Path) -> None:
+    from replications.optical import native_bf16
+
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512f amx_bf16 amx_tile\n")
+    assert native_bf16(cpuinfo)
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx2 fma\n")
+    assert not native_bf16(cpuinfo)
+    assert not native_bf16(tmp_path / "missing")
+
+
 def test_the_full_scale_lists_its_placeholders_and_three_seeds() -> None:
     from replications.optical import FULL, PROXY
 
