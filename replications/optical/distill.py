@@ -8,8 +8,12 @@ is the optimal transport between uniform marginals; the loss is ⟨P, C⟩_F (`r
 The only training signal is the bitext: no queries, documents or relevance labels enter `train_student`
 (its signature takes two lists of sentences and nothing else), so query–document matching stays the teacher's.
 
-`objective="sentence"` is the ablation without transport: MSE between the mean-pooled student(q̂) and
-teacher(q) sentence vectors (the sentence-level distillation of Reimers & Gurevych 2020), same data and budget.
+`objective="sentence"` is the ablation without transport: MSE between the pooled student(q̂) and teacher(q)
+sentence vectors (the sentence-level distillation of Reimers & Gurevych 2020), same data and budget, pooled as
+the encoder's protocol pools (`pooling`).
+
+`precision="bf16"` runs the encoders' forward and backward under bf16 autocast (GPUs; CPUs with AVX512-BF16/AMX);
+the cost matrix, the transport plan and the loss are always computed in fp32 from the token vectors.
 
 [MASK] padding (`padding`):
 - "mask_uniform" (default; as the reference describes): the shorter side is filled with [MASK] up to L; the
@@ -27,7 +31,7 @@ from __future__ import annotations
 import copy
 import math
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -57,6 +61,8 @@ class DistillConfig(Record):
     warmup: float = Field(default=0.1, ge=0, le=1, description="fraction of steps with linear warm-up")
     weight_decay: float = 0.01
     max_grad_norm: float = 1.0
+    pooling: Literal["mean", "cls"] = Field(default="mean", description="sentence objective: the encoder's pooling")
+    precision: Literal["fp32", "bf16"] = "fp32"
 
 
 @dataclass
@@ -136,12 +142,14 @@ def ot_loss(
     return per_pair.mean(), plan, cost
 
 
-def sentence_loss(student_tokens: torch.Tensor, teacher_tokens: torch.Tensor, batch: PairBatch) -> torch.Tensor:
-    """MSE between mean-pooled student(q̂) and teacher(q) over real tokens (the no-transport ablation)."""
+def sentence_loss(
+    student_tokens: torch.Tensor, teacher_tokens: torch.Tensor, batch: PairBatch, pooling: str = "mean"
+) -> torch.Tensor:
+    """MSE between pooled student(q̂) and teacher(q) over real tokens (the no-transport ablation)."""
     from claimcheck.retrieval.encoders import pool
 
-    s = pool(student_tokens, batch.fx_mass.long(), "mean")
-    t = pool(teacher_tokens, batch.en_mass.long(), "mean")
+    s = pool(student_tokens, batch.fx_mass.long(), pooling)
+    t = pool(teacher_tokens, batch.en_mass.long(), pooling)
     return ((s - t) ** 2).sum(-1).mean()
 
 
@@ -173,11 +181,79 @@ def teacher_targets(teacher: Any, batch: PairBatch, memo: TeacherMemo | None = N
 def batch_loss(
     student: Any, teacher: Any, batch: PairBatch, cfg: DistillConfig, memo: TeacherMemo | None = None
 ) -> torch.Tensor:
-    teacher_tokens = teacher_targets(teacher, batch, memo)
-    student_tokens = token_embeddings(student, batch.fx_ids, batch.fx_attention)
-    if cfg.objective == "ot":
-        return ot_loss(student_tokens, teacher_tokens, batch, cfg)[0]
-    return sentence_loss(student_tokens, teacher_tokens, batch)
+    import torch
+
+    with torch.autocast(batch.fx_ids.device.type, dtype=torch.bfloat16, enabled=cfg.precision == "bf16"):
+        teacher_tokens = teacher_targets(teacher, batch, memo)
+        student_tokens = token_embeddings(student, batch.fx_ids, batch.fx_attention)
+    with torch.autocast(batch.fx_ids.device.type, enabled=False):  # costs and plans in fp32 at any precision
+        student_tokens, teacher_tokens = student_tokens.float(), teacher_tokens.float()
+        if cfg.objective == "ot":
+            return ot_loss(student_tokens, teacher_tokens, batch, cfg)[0]
+        return sentence_loss(student_tokens, teacher_tokens, batch, cfg.pooling)
+
+
+def pair_batches(
+    tokenizer: Any, english: Sequence[str], foreign: Sequence[str], cfg: DistillConfig, device: Any
+) -> Iterator[PairBatch]:
+    """The pairs in order, `cfg.batch_size` at a time, tokenised as training tokenises them."""
+    padding = "none" if cfg.objective == "sentence" else cfg.padding
+    for start in range(0, len(english), cfg.batch_size):
+        end = start + cfg.batch_size
+        yield tokenize_pairs(tokenizer, english[start:end], foreign[start:end], cfg.max_length, padding).to(device)
+
+
+def held_out_loss(
+    student: Any,
+    teacher: Any,
+    tokenizer: Any,
+    english: Sequence[str],
+    foreign: Sequence[str],
+    cfg: DistillConfig,
+    memo: TeacherMemo | None = None,
+) -> float:
+    """The training objective of `student` on pairs it never trained on (mean over pairs; eval mode, no grad)."""
+    import torch
+
+    was_training = student.training
+    student.eval()
+    total = 0.0
+    with torch.no_grad():
+        for batch in pair_batches(tokenizer, english, foreign, cfg, device_of(student)):
+            total += float(batch_loss(student, teacher, batch, cfg, memo)) * len(batch.en_ids)
+    student.train(was_training)
+    return total / max(1, len(english))
+
+
+def train_step(
+    student: Any, teacher: Any, batch: PairBatch, cfg: DistillConfig, optimizer: Any, memo: TeacherMemo | None = None
+) -> float:
+    """One optimisation step of the student on one batch; returns the batch loss. `student` may be DDP-wrapped."""
+    import torch
+
+    loss = batch_loss(student, teacher, batch, cfg, memo)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(student.parameters(), cfg.max_grad_norm)
+    optimizer.step()
+    return float(loss.detach())
+
+
+def make_student(teacher: Any) -> Any:
+    """A trainable copy of `teacher`, which is frozen in eval mode."""
+    teacher.eval()
+    for p in teacher.parameters():
+        p.requires_grad_(False)
+    student = copy.deepcopy(teacher)
+    for p in student.parameters():
+        p.requires_grad_(True)
+    return student.train()
+
+
+def make_optimizer(student: Any, cfg: DistillConfig) -> Any:
+    import torch
+
+    return torch.optim.AdamW(student.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
 
 
 def train_student(
@@ -204,17 +280,10 @@ def train_student(
         cfg = cfg.model_copy(update={"padding": "none"})
     torch.manual_seed(seed)
     rng = random.Random(seed)
-    teacher.eval()
-    for p in teacher.parameters():
-        p.requires_grad_(False)
-    student = copy.deepcopy(teacher)
-    for p in student.parameters():
-        p.requires_grad_(True)
-    student.train()
-
+    student = make_student(teacher)
     order = list(range(len(english)))
     total = max(1, math.ceil(cfg.epochs * len(order) / cfg.batch_size))
-    optimizer = torch.optim.AdamW(student.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    optimizer = make_optimizer(student, cfg)
     schedule = linear_warmup_decay(optimizer, max(1, int(cfg.warmup * total)), total)
     step, cursor = 0, len(order)
     device = device_of(student)
@@ -227,14 +296,10 @@ def train_student(
         batch = tokenize_pairs(
             tokenizer, [english[i] for i in idx], [foreign[i] for i in idx], cfg.max_length, cfg.padding
         ).to(device)
-        loss = batch_loss(student, teacher, batch, cfg, teacher_memo)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(student.parameters(), cfg.max_grad_norm)
-        optimizer.step()
+        loss = train_step(student, teacher, batch, cfg, optimizer, teacher_memo)
         schedule.step()
         step += 1
         if on_step:
-            on_step(step, total, float(loss.detach()))
+            on_step(step, total, loss)
     student.eval()
     return student
