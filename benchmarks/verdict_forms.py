@@ -1,6 +1,6 @@
 """Wrong-verdict rates of `verdicts.judge` on every quantity form the ingest reads, in worlds built here.
 
-    python benchmarks/verdict_forms.py [--worlds 400] [--seed 0]
+    python benchmarks/verdict_forms.py [--worlds 1000] [--seed 0]
 
 Each case is a claim as the ingest reads it (a range, a range in percent, a stated ±, a score in percent, an
 absolute change in points or in score units, a relative change held against an absolute-difference target, a
@@ -153,7 +153,7 @@ def rates(case: Case, run_sd: float, worlds: int, seed: int) -> dict[str, Counte
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--worlds", type=int, default=400, help="true and false worlds per case")
+    parser.add_argument("--worlds", type=int, default=1000, help="true and false worlds per case")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     print("| case | run SD | engine | false verified | false refuted | power (verified, true) |")

@@ -5,6 +5,9 @@ bumps it). Version 2: the `not-applicable` verdict (counted apart from `inconclu
 three outcomes with an interval over seeds (or a released checkpoint's drift); `result.details` of an effect
 holds per-dataset figures, the seeds × queries standard error, `validity` (every check that applied, the
 engine's `power` check among them) and `reproduction` (effect ratio, ΔRI). `VerifyExport` still reads /1.
+Added within /2: a value-rule result's details hold `claimed_region` ([low, high]; one point twice), `band` (its
+edges, the region ± `tolerance`) and, for a stated ±, `stated_deviation`; a judged change's size its `unit`
+("%", "points" or "score") and any `stated_end_points`.
 
     {
       "schema": "claimcheck.verify/2",

@@ -104,7 +104,6 @@ from claimcheck.verdicts.effect import (
 from claimcheck.verdicts.forms import (
     POINTS,
     CannotJudge,
-    change_factor,
     check_size_form,
     check_value_form,
     claim_unit_factor,
@@ -244,7 +243,7 @@ def _size(claim: Claim, q: Quantity, target: EffectTarget, stats: EffectStats,
     (% of the baseline for a relative change; the metric's units, or percentage points, for an absolute one)."""
     check_size_form(q, target.direction)
     relative = q.kind == "relative-change"
-    factor = change_factor(q, [stats.condition_mean, stats.baseline_mean])
+    factor = claim_unit_factor(q, [stats.condition_mean, stats.baseline_mean])
     per_seed = list(stats.relative_per_seed) if relative else [factor * g for g in stats.difference.per_seed]
     b = band(q, claim.tolerance)
     decision = value_decision(b, per_seed, neighbours=neighbours)

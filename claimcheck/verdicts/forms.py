@@ -74,29 +74,31 @@ def check_value_form(q: Quantity) -> None:
 
 
 def claim_unit_factor(quantity: Quantity, measured: Iterable[float]) -> float:
-    """What a measured score is multiplied by to be in the claim's units: 100 when the claim writes a
-    fraction-valued metric in percent points (unit "percent", or a value above 1 where every measurement is at
-    most 1), else 1. Relative changes are percent already; an absolute change's unit says."""
+    """What a measured score (or difference of scores) is multiplied by to be in the claim's units: 100 when the
+    claim writes a fraction-valued metric in percent points (unit "percent", or an absolute value above 1 where
+    every measurement is at most 1), else 1; relative changes are percent already. `measured`: the run's scores.
+    A claim in percent against scores above 1, or an absolute change in score units larger than 1 on scores in
+    0..1, cannot be read in either unit: `CannotJudge`, not a guess."""
     if quantity.kind == "relative-change":
         return 1.0
+    values = [abs(v) for v in measured if not math.isnan(v)]
+    fractions = bool(values) and max(values) <= 1.0
     if quantity.unit == "percent":
+        if not fractions:
+            raise CannotJudge(
+                f"the claim is in percent ({format_quantity(quantity, False)}) but this run's scores are not all "
+                "in 0..1: which unit they are in is not known, so it is not judged"
+            )
         return POINTS
     if quantity.kind == "absolute-change":
+        if fractions and max(abs(v) for v in claimed_region(quantity)) > 1.0:
+            raise CannotJudge(
+                f"the claim states an absolute change of {format_quantity(quantity, False)} in a metric whose "
+                "scores here lie in 0..1: whether it means points or something else is not stated, so it is not "
+                "judged"
+            )
         return 1.0
-    values = [abs(v) for v in measured if not math.isnan(v)]
-    return POINTS if percent_points(quantity) and values and max(values) <= 1.0 else 1.0
-
-
-def change_factor(q: Quantity, scores: Sequence[float]) -> float:
-    """`claim_unit_factor` for a change against the condition's and baseline's `scores`; an absolute change in
-    score units larger than 1 on a metric whose scores lie in 0..1 cannot be, and its unit is not guessed."""
-    largest = max(abs(low_or_high) for low_or_high in claimed_region(q))
-    if q.kind == "absolute-change" and q.unit == "score" and largest > 1.0 and all(abs(s) <= 1.0 for s in scores):
-        raise CannotJudge(
-            f"the claim states an absolute change of {format_quantity(q, False)} in a metric whose scores here lie "
-            "in 0..1: whether it means points or something else is not stated, so it is not judged"
-        )
-    return claim_unit_factor(q, scores)
+    return POINTS if percent_points(quantity) and fractions else 1.0
 
 
 def check_size_form(q: Quantity, direction: str) -> None:
@@ -129,7 +131,7 @@ def stated_change(q: Quantity | None, relative: bool, baseline: float) -> tuple[
             return nearest, said
         return nearest / 100.0 * abs(baseline), f"{said} of this run's baseline {baseline:.4g}"
     try:
-        score = nearest / change_factor(q, [baseline])
+        score = nearest / claim_unit_factor(q, [baseline])
     except CannotJudge:
         return None
     if not relative:

@@ -108,6 +108,9 @@ def test_a_score_in_percent_points_has_three_outcomes_against_100_times_the_meas
     assert result.details["unit_factor"] == 100.0
     assert verdict(value_claim(q), [0.800, 0.801, 0.802]) == Verdict.REFUTED
     assert verdict(value_claim(q), [0.789, 0.7905, 0.792]) == Verdict.INCONCLUSIVE
+    # a run that reports this metric above 1 is not in fractions: 100 × it would refute anything
+    unknown = judge(value_claim(q), record(seed_values([78.85, 78.9, 78.95]), "full"))
+    assert unknown.verdict == Verdict.INCONCLUSIVE and "which unit they are in is not known" in unknown.reason
 
 
 # --------------------------------------------------------------------------------------------------- changes
