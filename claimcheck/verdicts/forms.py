@@ -39,8 +39,8 @@ def format_quantity(q: Quantity, with_metric: bool = True) -> str:
 
     if low == high:
         text = num(q.value)
-    elif change and not (low > 0 or high < 0):
-        text = f"{num(low)} to {num(high)}"  # a change range across zero: "−1.0 to +2.0"
+    elif change and low <= 0:
+        text = f"{num(low)} to {num(high)}"  # "-1.0 to +2.0", "-3.0 to -1.0": a dash would read as a minus
     else:
         text = f"{num(low)}–{num(high)}".replace("–+", "–")  # "+1.0–3.0 points", "0.42–0.45"
     if q.deviation is not None:

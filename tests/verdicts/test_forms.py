@@ -245,6 +245,8 @@ def test_a_stated_changes_size_for_power_is_its_end_nearest_zero() -> None:
         (POINTS.model_copy(update={"value": -2.3}), "-2.3 points nDCG@10"),
         (POINTS.model_copy(update={"value": 0.023, "unit": "score", "decimals": 3}), "+0.023 nDCG@10"),
         (POINTS.model_copy(update={"low": -1.0, "high": 2.0, "value": 0.5}), "-1.0 to +2.0 points nDCG@10"),
+        (POINTS.model_copy(update={"low": -3.0, "high": -1.0, "value": -2.0}), "-3.0 to -1.0 points nDCG@10"),
+        (Quantity(kind="relative-change", value=12.5, low=10.0, high=15.0, unit="percent", decimals=0), "+10–15%"),
     ],
 )
 def test_each_form_reads_as_the_claim_wrote_it(q: Quantity, text: str) -> None:
