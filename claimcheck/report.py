@@ -5,6 +5,9 @@ bumps it). Version 2: the `not-applicable` verdict (counted apart from `inconclu
 three outcomes with an interval over seeds (or a released checkpoint's drift); `result.details` of an effect
 holds per-dataset figures, the seeds × queries standard error, `validity` (every check that applied, the
 engine's `power` check among them) and `reproduction` (effect ratio, ΔRI). `VerifyExport` still reads /1.
+Added within /2: a value-rule result's details hold `claimed_region` ([low, high]; one point twice), `band` (its
+edges, the region ± `tolerance`) and, for a stated ±, `stated_deviation`; a judged change's size its `unit`
+("%", "points" or "score") and any `stated_end_points`.
 
     {
       "schema": "claimcheck.verify/2",
@@ -43,6 +46,7 @@ from pydantic import Field
 from claimcheck.models import Claim, ClaimRegistry, ClaimResult, EvidenceResult, Provenance, Record, RunRecord, Verdict
 from claimcheck.sources.report_checks import ReportCheck, check_report, examined_paper
 from claimcheck.tolerances import stored_evidence as load_evidence
+from claimcheck.verdicts.forms import format_quantity
 
 SCHEMA = "claimcheck.verify/2"
 
@@ -104,14 +108,9 @@ class VerifyExport(Record):
 
 
 def format_claimed(claim: Claim, with_metric: bool = True) -> str | None:
-    """`0.789 nDCG@10` or `+13.7% AP` (without the metric where a narrow terminal needs the room)."""
-    q = claim.quantity
-    if q is None:
-        return None
-    sign = "+" if q.kind == "relative-change" and q.value > 0 else ""
-    unit = "%" if q.unit == "percent" or q.kind == "relative-change" else ""
-    metric = f" {q.metric}" if q.metric and with_metric else ""
-    return f"{sign}{q.value:.{q.decimals}f}{unit}{metric}"
+    """`0.789 nDCG@10`, `0.42–0.45 nDCG@10`, `0.789 ± 0.004 nDCG@10`, `+13.7% AP` or `+2.3 points nDCG@10`
+    (without the metric where a narrow terminal needs the room); the forms are `verdicts.forms.format_quantity`'s."""
+    return format_quantity(claim.quantity, with_metric) if claim.quantity is not None else None
 
 
 def count_verdicts(results: Sequence[ClaimResult]) -> dict[str, int]:

@@ -22,6 +22,12 @@ def test_claimed_cell() -> None:
     assert format_claimed(Claim(id="q", text="t", quantity=quantity)) == "+13.7% AP"
     assert format_claimed(Claim(id="q", text="t", quantity=quantity), with_metric=False) == "+13.7%"
     assert format_claimed(Claim(id="q", text="t")) is None
+    ranged = Quantity(value=0.435, low=0.42, high=0.45, decimals=2, metric="nDCG@10")
+    assert format_claimed(Claim(id="q", text="t", quantity=ranged)) == "0.42–0.45 nDCG@10"
+    spread = Quantity(value=0.789, deviation=0.004, decimals=3, metric="nDCG@10")
+    assert format_claimed(Claim(id="q", text="t", quantity=spread), with_metric=False) == "0.789 ± 0.004"
+    points = Quantity(kind="absolute-change", value=2.3, unit="percent", decimals=1, metric="nDCG@10")
+    assert format_claimed(Claim(id="q", text="t", quantity=points)) == "+2.3 points nDCG@10"
 
 
 def test_evidence_is_read_when_present_and_valid() -> None:

@@ -42,8 +42,9 @@ def number(x: float) -> str:
 
 
 def format_measured(r: ClaimResult, detail: Detail = "full") -> str:
-    """`0.712 [0.70, 0.73] ±0.01`, `Δ +0.051 [0.03, 0.07] p=0.001` or `+12.4% [8.1, 16.0] p=0.002`; `short`
-    drops the tolerance and p-value, `point` the interval too."""
+    """`0.712 [0.70, 0.73] ±0.01`, `Δ +0.051 [0.03, 0.07] p=0.001`, `+12.4% [8.1, 16.0] p=0.002` or, for a
+    claimed change in percentage points, `Δ +2.2 points [1.9, 2.5] p=0.001`; `short` drops the tolerance and
+    p-value, `point` the interval too."""
     if r.measured is None or (isinstance(r.measured, float) and math.isnan(r.measured)):
         return "—"
     interval = f" [{number(r.interval[0])}, {number(r.interval[1])}]" if r.interval and detail != "point" else ""
@@ -52,8 +53,11 @@ def format_measured(r: ClaimResult, detail: Detail = "full") -> str:
     if r.effect is None:
         tol = f" ±{number(r.tolerance)}" if r.tolerance is not None and full else ""
         return f"{number(r.measured)}{interval}{tol}"
-    if r.details.get("relative"):
+    unit = r.details.get("unit")  # the claim's unit, when the size of a claimed change was judged
+    if unit == "%" or (unit is None and r.details.get("relative")):
         return f"{r.measured:+.1f}%{interval}{p}"
+    if unit == "points":
+        return f"Δ {r.measured:+.4g} points{interval}{p}"
     return f"Δ {r.effect:+.4g}{interval}{p}"
 
 

@@ -30,7 +30,8 @@ esc = html.escape
 
 
 def plot_svg(r: ClaimResult, width: int = 360, height: int = 56) -> str:
-    """Measured (point, interval whiskers) against claimed (line) with the tolerance band, on one axis.
+    """Measured (point, interval whiskers) against claimed (a line; a stated range's two ends) with the band the
+    verdict used, on one axis.
 
     Effect results without a claimed value are drawn against zero, with the claimed side shaded.
     """
@@ -41,11 +42,16 @@ def plot_svg(r: ClaimResult, width: int = 360, height: int = 56) -> str:
         points += [v for v in r.interval if not math.isnan(v)]
     reference = r.claimed if r.claimed is not None and (r.effect is None or r.tolerance is not None) else None
     band = None
+    claimed_lines: list[float] = []
     if reference is not None:
-        points.append(reference)
-        if r.tolerance is not None and not math.isnan(r.tolerance):
+        # the claimed value, or both ends of a stated range, and the band the verdict used (claimed ± tolerance)
+        claimed_lines = list(dict.fromkeys(r.details.get("claimed_region") or [reference]))
+        points += claimed_lines
+        if r.details.get("band"):
+            band = tuple(r.details["band"])
+        elif r.tolerance is not None and not math.isnan(r.tolerance):
             band = (reference - r.tolerance, reference + r.tolerance)
-            points += list(band)
+        points += list(band or ())
     else:
         points.append(0.0)
     lo, hi = min(points), max(points)
@@ -64,10 +70,11 @@ def plot_svg(r: ClaimResult, width: int = 360, height: int = 56) -> str:
             'fill="#2da44e" fill-opacity="0.18"><title>tolerance band</title></rect>'
         )
     if reference is not None:
-        parts.append(
-            f'<line x1="{x(reference):.1f}" x2="{x(reference):.1f}" y1="2" y2="{height - 18}" stroke="#1f2328" '
-            f'stroke-dasharray="3,2"><title>claimed {reference:g}</title></line>'
-        )
+        parts += [
+            f'<line x1="{x(v):.1f}" x2="{x(v):.1f}" y1="2" y2="{height - 18}" stroke="#1f2328" '
+            f'stroke-dasharray="3,2"><title>claimed {v:g}</title></line>'
+            for v in claimed_lines
+        ]
     else:
         direction = r.details.get("direction", "greater")
         side = (x(0.0), x(hi)) if direction == "greater" else (x(lo), x(0.0))
@@ -223,7 +230,8 @@ def to_html(export: VerifyExport, registry: ClaimRegistry) -> str:
         f"<p class='meta'>Generated {esc(export.generated_at)} from <code>{esc(export.registry)}</code>{scale}. "
         f"{esc(summary_line(export.counts))}</p>"
         f"{_summary(export, papers)}{''.join(_paper(p) for p in papers)}"
-        "<p class='legend'>Plots: dashed line = claimed value, green band = tolerance, point and whiskers = measured "
-        "value and its 95% interval; for effects without a claimed size, the solid line is zero and the blue "
+        "<p class='legend'>Plots: dashed line = claimed value (a stated range: its two ends), green band = "
+        "tolerance, point and whiskers = measured value and its 95% interval; for effects without a claimed size, "
+        "the solid line is zero and the blue "
         f"region the claimed side.</p>{_checks(export)}{_runs(export)}</body></html>\n"
     )

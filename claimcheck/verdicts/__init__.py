@@ -18,21 +18,34 @@ Which rule applies (`judge`), first match wins:
    checks is `not-applicable`: "the experiment declares no validity checks". A full-scale record without
    checks (older records too) is judged as before.
 5. The statistical rule: at the claim's own scale when that is full, a `value` target gets the value rule and
-   an `effect` target the effect rule in its full-scale form; at proxy scale a `proxy_effect` (or, failing
-   that, an `effect`) target gets the direction rule. A proxy never gives `verified`/`refuted`.
+   an `effect` target the effect rule in its full-scale form (a claim that states a change goes to its `effect`
+   target when it has both); at proxy scale a `proxy_effect` (or, failing that, an `effect`) target gets the
+   direction rule. A proxy never gives `verified`/`refuted`. A claim whose form the rule cannot judge is
+   `inconclusive`, "the claim states … which … cannot judge" (`forms.CannotJudge`), never read in other units
+   or the other way round.
+
+Claim forms (`claimcheck.verdicts.forms`; the ingest's `Quantity`)
+  The claimed region is the claimed value, or a stated range's [low, high] (`value` is then its midpoint). A
+  score in percent (unit "percent", or a value above 1 where every measurement is at most 1) is compared with
+  100 × the measurement; a relative change is in % of the baseline; an absolute change is in the metric's units,
+  or in percentage points (unit "percent") against 100 × the measured difference. A stated ± ("0.789 ± 0.004")
+  is shown beside the measured spread over seeds (`details.stated_deviation`) and judged by nothing: whether it
+  is an SD over seeds, a standard error or an interval is not stated, and it never widens the tolerance. Nor
+  are a change's stated end points ("from 46.1% to 48.4%", `details.stated_end_points`): a replication's level
+  may differ from the source's while its change agrees. A range with one end is judged by no rule.
 
 Value rule (a fixed test collection: what varies between replications on the same queries, not query sampling)
   measured = mean over seeds (relative changes: the aggregate relative change of each seed, in %).
   interval = for a released checkpoint evaluated deterministically (the scale declares `fixed_model`):
   measured ± its declared numerical drift; for a retrained model: the 95% Student-t interval of the mean over
   ≥ 3 training seeds (fewer → `inconclusive`: one seed cannot tell a deviation from noise).
-  band = claimed ± tolerance, the tolerance being data (`claimcheck.tolerances`: the claim's own with its
-  reason, else half a unit of the last reported digit plus a documented allowance). Noise widens the interval,
-  never the tolerance. `verified` when the interval lies inside the band and excludes every other value the
-  source reports for the same subject and dataset (the claim's `neighbours`, the evidence's table cells);
-  `refuted` when it lies entirely outside the band; else `inconclusive` (naming the cell it cannot be told
-  from). IR metrics are fractions; a claim written in percent points (unit "percent", or a value above 1 where
-  every measurement is at most 1) is compared against 100 × the measurement.
+  band = the claimed region ± tolerance, the tolerance being data (`claimcheck.tolerances`: the claim's own
+  with its reason, else half a unit of the last reported digit plus a documented allowance). Noise widens the
+  interval, never the tolerance. `verified` when the interval lies inside the band and excludes every other
+  value the source reports for the same subject and dataset (the claim's `neighbours`, the evidence's table
+  cells; a value inside a stated range is the claim's own, not a neighbour); `refuted` when it lies entirely
+  outside the band; else `inconclusive` (naming the cell it cannot be told from). A claim of a change is not a
+  score: the value rule refuses it.
 
 Effect rule (condition − baseline on one metric over the target's datasets)
   Per dataset, the seeds × queries matrix of paired differences; the figure is the weighted mean of the
@@ -43,11 +56,15 @@ Effect rule (condition − baseline on one metric over the target's datasets)
   Direction form (proxy): ≥ 3 seeds, else `inconclusive`. `direction-reproduced` when p < 0.05 with the
   interval on the claimed side and every seed's aggregate difference of the claimed sign;
   `direction-not-reproduced` symmetrically for the opposite sign; else `inconclusive`.
-  Full-scale form: a claim stating the size of a relative change (quantity kind "relative-change") uses the
-  value rule on the per-seed relative changes; otherwise the direction form with `verified` / `refuted`.
+  Full-scale form: a claim stating the size of a change uses the value rule on each seed's change in the
+  claim's unit (kind "relative-change": the aggregate relative change in %; "absolute-change": the aggregate
+  difference, × 100 in percentage points), with the claim's neighbours; the claimed region must lie on the side
+  the target's `direction` expects, else `inconclusive` (whether the target compares the claim's two sides the
+  other way round is not known). Any other claim gets the direction form with `verified` / `refuted`.
   Power check (the engine's validity check for the direction form): the minimum detectable effect (α 0.05
-  two-sided, 80 % power, at the run's measured noise) must be below the size of the effect the source reports
-  (the claim's relative-change quantity, or `paper` figures on the effect target); unknown size → fails.
+  two-sided, 80 % power, at the run's measured noise) must be below the size of the effect the source reports:
+  the `paper` figures on the effect target, else the change the claim itself states (relative or absolute, at
+  its end nearest zero; converted at this run's baseline when the target's kind differs); unknown → fails.
   Every effect result carries the graded reproduction measures (`reproduction.py`: effect ratio, ΔRI).
 
 `tests/verdicts/test_calibration.py` simulates worlds with known truth through these functions and holds every
@@ -65,6 +82,7 @@ from claimcheck.models import (
     Claim,
     ClaimResult,
     EffectTarget,
+    Quantity,
     RunRecord,
     Scale,
     SourceValue,
@@ -73,7 +91,7 @@ from claimcheck.models import (
     Verdict,
 )
 from claimcheck.results import integrity_problems
-from claimcheck.tolerances import band
+from claimcheck.tolerances import CHANGES, Band, band
 from claimcheck.verdicts.effect import (
     MIN_SEEDS,
     EffectStats,
@@ -83,15 +101,25 @@ from claimcheck.verdicts.effect import (
     effect_stats,
     select,
 )
+from claimcheck.verdicts.forms import (
+    POINTS,
+    CannotJudge,
+    check_size_form,
+    check_value_form,
+    claim_unit_factor,
+    deviation_detail,
+    deviation_reason,
+)
 from claimcheck.verdicts.reproduction import reproduction_measures
 from claimcheck.verdicts.validity import NO_CHECKS, applicable_checks, power_check
-from claimcheck.verdicts.value import ValueDecision, claim_unit_factor, value_decision
+from claimcheck.verdicts.value import ValueDecision, value_decision
 
 __all__ = [
     "MIN_SEEDS",
     "NO_CHECKS",
     "NO_REPLICATION",
     "SMOKE_REASON",
+    "CannotJudge",
     "EffectStats",
     "InvalidMeasurement",
     "ValueDecision",
@@ -136,33 +164,46 @@ class _Judged:
         self.verdict, self.reason, self.fields, self.checks = verdict, reason, fields, checks
 
 
+def _band_details(b: Band, q: Quantity, per_seed: Sequence[float], over_seeds: bool) -> dict[str, Any]:
+    """What a value-rule verdict rests on beside its interval: the claimed region, the band, the tolerance's
+    source, and a stated ± next to the measured spread (shown, never judged)."""
+    details: dict[str, Any] = {"claimed_region": [b.low, b.high], "band": list(b.edges), "tolerance_source": b.source}
+    deviation = deviation_detail(q, per_seed, over_seeds)
+    if deviation is not None:
+        details["stated_deviation"] = deviation
+    return details
+
+
 def _value(claim: Claim, target: ValueTarget, record: RunRecord, fixed: FixedModel | None,
            neighbours: Sequence[SourceValue]) -> _Judged:  # fmt: skip
     quantity = claim.quantity
     assert quantity is not None
+    check_value_form(quantity)
     ms = select(record.output.measurements, target.condition, target.dataset, target.metric)
     if not ms:
         raise InvalidMeasurement(f"the run has no {target.metric} for {target.condition!r} on {target.dataset}")
     check_finite(ms)
     factor = claim_unit_factor(quantity, [m.value for m in ms])
-    b = band(quantity, claim.tolerance, percent=factor == 100.0)
-    decision = value_decision(b, [m.value * factor for m in ms], fixed, neighbours, unit=factor)
+    b = band(quantity, claim.tolerance, percent=factor == POINTS)
+    per_seed = [m.value * factor for m in ms]
+    decision = value_decision(b, per_seed, fixed, neighbours, unit=factor)
+    details = _band_details(b, quantity, per_seed, fixed is None)
     fields = {
         "measured": decision.measured,
         "interval": decision.interval,
-        "tolerance": b.half_width,
+        "tolerance": b.tolerance,
         "datasets": [target.dataset],
         "seeds": [m.seed for m in ms],
         "details": {
             "rule": "value",
-            "per_seed": {str(m.seed): m.value * factor for m in ms},
+            "per_seed": {str(m.seed): v for m, v in zip(ms, per_seed, strict=True)},
             "interval_over": decision.basis,
-            "tolerance_source": b.source,
+            **details,
             "unit_factor": factor,
             "neighbours": [n.model_dump() for n in neighbours],
         },
     }
-    return _Judged(decision.verdict, decision.reason, fields, [])
+    return _Judged(decision.verdict, decision.reason + deviation_reason(details.get("stated_deviation")), fields, [])
 
 
 def _effect_details(claim: Claim, target: EffectTarget, stats: EffectStats, rule: str) -> dict[str, Any]:
@@ -196,8 +237,42 @@ def _effect_details(claim: Claim, target: EffectTarget, stats: EffectStats, rule
     }
 
 
-def _effect(claim: Claim, target: EffectTarget, record: RunRecord, full_scale: bool) -> _Judged:
+def _size(claim: Claim, q: Quantity, target: EffectTarget, stats: EffectStats,
+          neighbours: Sequence[SourceValue]) -> _Judged:  # fmt: skip
+    """A full-scale effect claim that states its size: the value rule on each seed's change, in the claim's unit
+    (% of the baseline for a relative change; the metric's units, or percentage points, for an absolute one)."""
+    check_size_form(q, target.direction)
+    relative = q.kind == "relative-change"
+    factor = claim_unit_factor(q, [stats.condition_mean, stats.baseline_mean])
+    per_seed = list(stats.relative_per_seed) if relative else [factor * g for g in stats.difference.per_seed]
+    b = band(q, claim.tolerance)
+    decision = value_decision(b, per_seed, neighbours=neighbours)
+    unit = "%" if relative else "points" if factor == POINTS else "score"
+    details = _effect_details(claim, target, stats, f"value ({q.kind.replace('-', ' ')})")
+    details |= {"interval_over": decision.basis, "unit": unit, **_band_details(b, q, per_seed, True)}
+    if q.from_value is not None or q.to_value is not None:  # shown, not judged: a replication's level may differ
+        details["stated_end_points"] = {"from": q.from_value, "to": q.to_value, "judged": False,
+                                        "measured_baseline": factor * stats.baseline_mean,
+                                        "measured_condition": factor * stats.condition_mean}  # fmt: skip
+    fields = {
+        "effect": decision.measured,
+        "measured": decision.measured,
+        "interval": decision.interval,
+        "tolerance": b.tolerance,
+        "p_value": stats.difference.p_value,
+        "datasets": list(target.datasets),
+        "seeds": stats.seeds,
+        "details": details,
+    }
+    return _Judged(decision.verdict, decision.reason + deviation_reason(details.get("stated_deviation")), fields, [])
+
+
+def _effect(claim: Claim, target: EffectTarget, record: RunRecord, full_scale: bool,
+            neighbours: Sequence[SourceValue]) -> _Judged:  # fmt: skip
     stats = effect_stats(record.output.measurements, target)
+    q = claim.quantity
+    if full_scale and q is not None and q.kind in CHANGES:
+        return _size(claim, q, target, stats, neighbours)
     head = stats.headline
     fields: dict[str, Any] = {
         "effect": head.value,
@@ -207,14 +282,6 @@ def _effect(claim: Claim, target: EffectTarget, record: RunRecord, full_scale: b
         "datasets": list(target.datasets),
         "seeds": stats.seeds,
     }
-    q = claim.quantity
-    if full_scale and target.relative and q is not None and q.kind == "relative-change":
-        b = band(q, claim.tolerance)
-        decision = value_decision(b, list(stats.relative_per_seed))
-        details = _effect_details(claim, target, stats, "value (relative change)")
-        details |= {"interval_over": decision.basis, "tolerance_source": b.source}
-        fields |= {"measured": decision.measured, "interval": decision.interval, "tolerance": b.half_width}
-        return _Judged(decision.verdict, decision.reason, {**fields, "details": details}, [])
     verdict, reason = direction_decision(stats, target.direction, full_scale=full_scale)
     details = _effect_details(claim, target, stats, "effect-full" if full_scale else "direction")
     return _Judged(verdict, reason, {**fields, "details": details}, [power_check(claim, target, stats)])
@@ -226,7 +293,9 @@ def _target(claim: Claim, record: RunRecord) -> tuple[ValueTarget | EffectTarget
     assert rep is not None
     # Value verdicts need the claim's own scale, and never come from a proxy (not even a claim "at proxy").
     if record.scale == rep.scale == "full":
-        if rep.value is not None:
+        # a claim that states a change is its effect target's to judge, when it has one
+        change = claim.quantity is not None and claim.quantity.kind in CHANGES
+        if rep.value is not None and not (change and rep.effect is not None):
             if claim.quantity is None:
                 return None, True, "the claim states no value to compare (no quantity)"
             return rep.value, True, ""
@@ -284,9 +353,11 @@ def judge(
         if isinstance(target, ValueTarget):
             judged = _value(claim, target, record, fixed_model, neighbours)
         else:
-            judged = _effect(claim, target, record, full_scale)
+            judged = _effect(claim, target, record, full_scale, neighbours)
     except InvalidMeasurement as exc:
         return ClaimResult(**base, verdict=Verdict.ERROR, reason=str(exc))
+    except CannotJudge as exc:  # the claim's form, not the run: still not-applicable first if a check failed
+        judged = _Judged(Verdict.INCONCLUSIVE, str(exc), {"details": {"rule": "none: the claim's form"}}, [])
     if judged.verdict == Verdict.ERROR:
         return ClaimResult(**base, verdict=Verdict.ERROR, reason=judged.reason)
     applied, failed = _not_applicable(record, target, judged.checks)

@@ -11,7 +11,8 @@ discreteness of M-BEIR's Success@5. The worlds go through the engine's own code:
 
 A false verdict is a verdict whose direction the world contradicts: under no effect, any `direction-reproduced`
 / `direction-not-reproduced` (proxy) or `verified` / `refuted` (full effect); for a value claim whose truth
-equals the claimed value, `refuted`; whose truth lies on or beyond the tolerance edge, `verified`.
+equals the claimed value (or lies in its stated range), `refuted`; whose truth lies on or beyond the band's
+edge, `verified`.
 
 `BUNDLED` lists the configurations the bundled experiments run (seeds from their registered scales, query
 counts from their configs); `tests/verdicts/test_calibration.py` holds each false rate at ≤ 5 % there, and
@@ -70,6 +71,7 @@ class ValueConfig:
     drift: float | None = None  # a released checkpoint's declared drift; None: retrained over seeds
     run_sd: float | None = None  # overrides the noise's run SD (e.g. a relative change in %)
     query_sd: float = 0.15
+    half_range: float = 0.0  # a stated range: the claim is [0.5 − half_range, 0.5 + half_range]
 
 
 def effect_world(cfg: EffectConfig, noise: Noise, effect: float, rng: np.random.Generator):
@@ -121,9 +123,11 @@ def power(rates: Counter, scale: str) -> float:
 
 
 def value_rates(cfg: ValueConfig, noise: Noise, offset: float, worlds: int, seed: int = 0) -> Counter:
-    """Verdicts on a claim of 0.5 ± tolerance when the experiment's expected value is 0.5 + offset."""
+    """Verdicts on a claim of 0.5 (or the range 0.5 ± half_range) ± tolerance when the experiment's expected
+    value is 0.5 + offset."""
     rng = np.random.default_rng(seed)
-    quantity = Quantity(value=0.5, decimals=4)
+    r = cfg.half_range
+    quantity = Quantity(value=0.5, decimals=4, low=0.5 - r if r else None, high=0.5 + r if r else None)
     b = band(quantity, Tolerance(kind="absolute", value=cfg.tolerance, reason="simulated"))
     fixed = FixedModel(drift=cfg.drift, reason="simulated") if cfg.drift else None
     run_sd = noise.run_sd if cfg.run_sd is None else cfg.run_sd
@@ -140,10 +144,11 @@ def value_rates(cfg: ValueConfig, noise: Noise, offset: float, worlds: int, seed
 
 
 def false_value_rates(cfg: ValueConfig, noise: Noise, worlds: int, seed: int = 0) -> dict[str, float]:
-    """False `refuted` when the truth equals the claim; false `verified` when it sits on the tolerance edge
-    (the hardest false world: any farther is easier to reject) or just beyond it."""
-    at_claim = value_rates(cfg, noise, 0.0, worlds, seed)
-    edge = value_rates(cfg, noise, cfg.tolerance * (1 + 1e-6), worlds, seed + 1)
+    """False `refuted` when the truth is what the claim states (for a range, its end: the hardest true world);
+    false `verified` when it sits on the band's edge (the hardest false world: any farther is easier to reject)
+    or just beyond it."""
+    at_claim = value_rates(cfg, noise, cfg.half_range, worlds, seed)
+    edge = value_rates(cfg, noise, (cfg.half_range + cfg.tolerance) * (1 + 1e-6), worlds, seed + 1)
     return {"refuted": at_claim[Verdict.REFUTED], "verified": edge[Verdict.VERIFIED]}
 
 
@@ -169,5 +174,8 @@ BUNDLED_VALUES: tuple[ValueConfig, ...] = (
     ValueConfig("COCO-DR −iDRO BioASQ (retrained)", "coco_dr.idro_ablation", 3, 500, 0.01),
     # the 13.7 % relative-change claim at full: per-seed relative changes with a run SD of ≈ 3.5 % (0.014 / 0.40)
     ValueConfig("OPTICAL 13.7 % (retrained)", "optical.optical_clir", 3, 1000, 0.05, run_sd=3.5),
+    # a stated range ("between 0.42 and 0.45" on TREC-COVID): the band is [low, high] ± the default tolerance of
+    # two reported digits (0.005 + 0.001); the hardest true world is at the range's end
+    ValueConfig("COCO-DR range 0.42–0.45 (retrained)", "coco_dr.idro_ablation", 3, 50, 0.006, half_range=0.015),
 )
 NOISES: tuple[Noise, ...] = (Noise(run_sd=0.0), Noise(run_sd=0.01), Noise(run_sd=0.02))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from claimcheck.models import Claim, EffectTarget, PaperFigures, RunRecord, ValidityCheck, ValueTarget
 from claimcheck.verdicts.effect import EffectStats
+from claimcheck.verdicts.forms import stated_change
 from claimcheck.verdicts.stats import ALPHA, POWER
 
 NO_CHECKS = "the experiment declares no validity checks"
@@ -28,30 +29,31 @@ def applicable_checks(record: RunRecord, target: ValueTarget | EffectTarget) -> 
     ]  # fmt: skip
 
 
-def paper_effect(claim: Claim, target: EffectTarget, baseline_mean: float) -> tuple[float, str] | None:
-    """The effect size the source reports, in the target's units (absolute difference, or % if relative), and
-    where it comes from: the target's (or the claim's full-scale effect target's) paper figures, or the claim's
-    own relative-change quantity. A source that states only a relative change, held against an absolute target,
-    is taken at this run's baseline level (`baseline_mean`)."""
-    rep = claim.replication
-    paper: PaperFigures | None = target.paper or (rep.effect.paper if rep and rep.effect else None)
-    q = claim.quantity
-    if target.relative:
-        if q is not None and q.kind == "relative-change":
-            return q.value, f"the claim's {q.value:g}%"
-        if paper is not None and paper.relative_percent is not None:
+def _paper_size(paper: PaperFigures, relative: bool, baseline_mean: float) -> tuple[float, str]:
+    """The source's effect from its own figures, in the target's units."""
+    if relative:
+        if paper.relative_percent is not None:
             return paper.relative_percent, paper.source
-        if paper is not None and paper.condition:
-            c, b = sum(paper.condition.values()), sum(paper.baseline.values())
-            return (c / b - 1.0) * 100.0, paper.source
-        return None
-    if paper is not None and paper.condition:
+        c, b = sum(paper.condition.values()), sum(paper.baseline.values())
+        return (c / b - 1.0) * 100.0, paper.source
+    if paper.condition:
         diffs = [paper.condition[d] - paper.baseline[d] for d in paper.condition]
         return sum(diffs) / len(diffs), paper.source
-    if paper is not None and paper.relative_percent is not None:
-        size = paper.relative_percent / 100.0 * abs(baseline_mean)
-        return size, f"{paper.relative_percent:g}% of this run's baseline {baseline_mean:.4g}; {paper.source}"
-    return None
+    assert paper.relative_percent is not None  # the model requires figures or a relative change
+    size = paper.relative_percent / 100.0 * abs(baseline_mean)
+    return size, f"{paper.relative_percent:g}% of this run's baseline {baseline_mean:.4g}; {paper.source}"
+
+
+def paper_effect(claim: Claim, target: EffectTarget, baseline_mean: float) -> tuple[float, str] | None:
+    """The effect size the source reports, in the target's units (absolute difference, or % if relative), and
+    where it comes from: the target's (or the claim's full-scale effect target's) paper figures; when the target
+    declares none, the change the claim itself states (relative or absolute, `forms.stated_change`). A size of
+    the other kind than the target's is taken at this run's baseline level (`baseline_mean`)."""
+    rep = claim.replication
+    paper: PaperFigures | None = target.paper or (rep.effect.paper if rep and rep.effect else None)
+    if paper is not None:
+        return _paper_size(paper, target.relative, baseline_mean)
+    return stated_change(claim.quantity, target.relative, baseline_mean)
 
 
 def power_check(claim: Claim, target: EffectTarget, stats: EffectStats) -> ValidityCheck:
@@ -71,8 +73,8 @@ def power_check(claim: Claim, target: EffectTarget, stats: EffectStats) -> Valid
     if paper is None:
         return ValidityCheck(
             name=POWER_CHECK, passed=False,
-            detail=f"{noise}; the source's effect size is not known (declare replication.effect.paper), so whether "
-            "this run could detect it cannot be told",
+            detail=f"{noise}; the source's effect size is not known (declare replication.effect.paper, or let the "
+            "claim state its change), so whether this run could detect it cannot be told",
         )  # fmt: skip
     size, source = paper
     passed = mde < abs(size)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from claimcheck.experiments import FixedModel
-from claimcheck.models import Quantity, SourceValue, Verdict
-from claimcheck.tolerances import Band, percent_points
+from claimcheck.models import SourceValue, Verdict
+from claimcheck.tolerances import Band
 from claimcheck.verdicts.effect import MIN_SEEDS
 from claimcheck.verdicts.stats import seed_interval
 
@@ -23,17 +23,6 @@ class ValueDecision:
     band: Band
     basis: str  # what the interval is over
     reason: str
-
-
-def claim_unit_factor(quantity: Quantity, measured: Iterable[float]) -> float:
-    """100 when the claim writes a fraction-valued metric in percent points, else 1: a value above 1 where every
-    measurement is at most 1, or unit "percent". Relative changes are percent already."""
-    if quantity.kind == "relative-change":
-        return 1.0
-    if quantity.unit == "percent":
-        return 100.0
-    values = [abs(v) for v in measured if not math.isnan(v)]
-    return 100.0 if percent_points(quantity) and values and max(values) <= 1.0 else 1.0
 
 
 def replication_interval(
@@ -56,14 +45,15 @@ def value_decision(
     neighbours: Sequence[SourceValue] = (),
     unit: float = 1.0,
 ) -> ValueDecision:
-    """verified when the interval lies inside the band and excludes every neighbouring value; refuted when it lies
-    entirely outside the band; else inconclusive. A retrained model needs ≥ 3 seeds; NaN or infinity → error."""
+    """verified when the interval lies inside the band (the claimed value or range ± tolerance) and excludes every
+    neighbouring value; refuted when it lies entirely outside the band; else inconclusive. A retrained model
+    needs ≥ 3 seeds; NaN or infinity → error."""
     values = list(per_seed)
-    if not values or not all(math.isfinite(v) for v in values) or not math.isfinite(band.claimed):
+    if not values or not all(math.isfinite(v) for v in values) or not math.isfinite(band.half_width):
         return ValueDecision(Verdict.ERROR, math.nan, None, band, "", "non-finite measurement or claim")
     measured = float(np.mean(values))
     interval, basis = replication_interval(values, fixed, unit)
-    against = f"claimed {band.claimed:g} ± {band.half_width:.4g}"
+    against = str(band)
     if fixed is None and len(values) < MIN_SEEDS:
         return ValueDecision(
             Verdict.INCONCLUSIVE, measured, interval, band, basis,
@@ -82,7 +72,7 @@ def value_decision(
                 f"inside the tolerance, but the interval cannot tell the claimed cell from {names}: {shown}",
             )  # fmt: skip
         return ValueDecision(Verdict.VERIFIED, measured, interval, band, basis, f"inside the tolerance: {shown}")
-    if hi < band.claimed - band.half_width or lo > band.claimed + band.half_width:
+    if band.excludes(interval):
         verdict, why = Verdict.REFUTED, "entirely outside the tolerance"
     else:
         verdict, why = Verdict.INCONCLUSIVE, "overlaps the tolerance edge"

@@ -31,6 +31,12 @@ def test_measured_cells_at_each_detail() -> None:
     rel = effect.model_copy(update={"measured": 12.34, "effect": 12.34, "details": {"relative": True}})
     assert format_measured(rel).startswith("+12.3%")
     assert format_measured(ClaimResult(claim_id="c", verdict=Verdict.NOT_RUN)) == "—"
+    # the size of a claimed change, judged in the claim's unit (details["unit"]): points, or % of the baseline
+    points = effect.model_copy(update={"measured": 2.21, "effect": 2.21, "interval": (1.9, 2.5),
+                                       "details": {"unit": "points"}})  # fmt: skip
+    assert format_measured(points) == "Δ +2.21 points [1.9, 2.5] p=0.2"
+    share = points.model_copy(update={"details": {"unit": "%", "relative": False}})
+    assert format_measured(share).startswith("+2.2%")
 
 
 def test_claims_are_grouped_by_their_first_source_in_order_of_appearance() -> None:

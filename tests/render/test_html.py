@@ -36,6 +36,19 @@ def test_plot_has_band_claimed_line_and_measurement() -> None:
     assert plot_svg(ClaimResult(claim_id="c", verdict=Verdict.NOT_RUN)) == ""
 
 
+
+def test_a_range_claim_is_plotted_as_its_two_ends_inside_the_band_the_verdict_used() -> None:
+    # the claim 0.42–0.45 ± 0.006: its band is [0.414, 0.456], not the midpoint ± the tolerance
+    r = ClaimResult(claim_id="r", verdict=Verdict.VERIFIED, claimed=0.435, measured=0.448, interval=(0.446, 0.45),
+                    tolerance=0.006, details={"claimed_region": [0.42, 0.45], "band": [0.414, 0.456]})  # fmt: skip
+    root = ET.fromstring(plot_svg(r))
+    titles = [t.text for t in root.iter(f"{SVG}title")]
+    assert "claimed 0.42" in titles and "claimed 0.45" in titles and "claimed 0.435" not in titles
+    band = next(root.iter(f"{SVG}rect"))
+    ends = [float(line.get("x1")) for line in root.iter(f"{SVG}line") if line.get("stroke-dasharray")]
+    left, width = float(band.get("x")), float(band.get("width"))
+    assert all(left < x < left + width for x in ends)  # both ends inside the band, which the midpoint ± 0.006 is not
+
 def test_a_results_page_summary_first_then_claims_by_paper() -> None:
     registry, export = every_verdict_export()
     page = to_html(export, registry)

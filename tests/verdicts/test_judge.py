@@ -4,21 +4,17 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pytest
-from records import honest
+from verdict_runs import OK, measurements, record, seed_values
 
 from claimcheck.experiments import FixedModel
 from claimcheck.models import (
     Claim,
     EffectTarget,
-    ExperimentOutput,
     Measurement,
     PaperFigures,
-    Provenance,
     Quantity,
     Replication,
-    RunRecord,
     SourceValue,
     Tolerance,
     ValidityCheck,
@@ -26,42 +22,6 @@ from claimcheck.models import (
     Verdict,
 )
 from claimcheck.verdicts import NO_CHECKS, NO_REPLICATION, SMOKE_REASON, effect_stats, judge
-
-PROV = Provenance(git_commit=None, python="3", platform="test", packages={}, cpu="test", threads=1)
-OK = [ValidityCheck(name="treatment-moved", passed=True, detail="test")]
-
-
-def measurements(effect: float, seeds: list[int], n_queries: int = 60, noise: float = 0.05,
-                 datasets: tuple[str, ...] = ("d",)) -> list[Measurement]:  # fmt: skip
-    """Per-query scores: baseline uniform, condition shifted by `effect` plus per-query noise, per seed."""
-    out = []
-    for k, dataset in enumerate(datasets):
-        for seed in seeds:
-            rng = np.random.default_rng(seed + 100 * k)
-            base = rng.uniform(0.2, 0.6, n_queries)
-            cond = base + effect + rng.normal(0, noise, n_queries)
-            for name, scores in (("cond", cond), ("base", base)):
-                per_q = {f"q{i}": float(v) for i, v in enumerate(scores)}
-                out.append(Measurement(condition=name, dataset=dataset, metric="nDCG@10", seed=seed,
-                                       value=float(scores.mean()), per_query=per_q))  # fmt: skip
-    return out
-
-
-def record(ms: list[Measurement], scale: str = "proxy", validity: list[ValidityCheck] | None = None) -> RunRecord:
-    return honest(RunRecord(
-        key="k" * 64,
-        experiment="x.y",
-        scale=scale,
-        config={},
-        seeds=sorted({m.seed for m in ms}),
-        status="ok",
-        output=ExperimentOutput(measurements=ms, validity=OK if validity is None else validity),
-        provenance=PROV,
-        started_at="2026-01-01T00:00:00+00:00",
-        wall_time_s=1.0,
-        peak_memory_mb=1.0,
-    ))  # fmt: skip
-
 
 PAPER = PaperFigures(condition={"trec-covid": 0.789}, baseline={"trec-covid": 0.771}, source="Table 2")
 EFFECT = EffectTarget(condition="cond", baseline="base", metric="ndcg_cut_10", datasets=["d"], paper=PAPER)
@@ -78,10 +38,6 @@ def effect_claim(target: EffectTarget | None = None, scale: str = "full", **kw) 
 def value_claim(value: float, decimals: int, tolerance: Tolerance | None = None, **kw) -> Claim:
     return Claim(id="v", text="t", quantity=Quantity(value=value, decimals=decimals), tolerance=tolerance,
                  replication=Replication(experiment="x.y", value=VALUE), **kw)  # fmt: skip
-
-
-def seed_values(values: list[float]) -> list[Measurement]:
-    return [Measurement(condition="cond", dataset="d", metric="nDCG@10", seed=s, value=v) for s, v in enumerate(values)]
 
 
 # --------------------------------------------------------------------------------------------------- value rule
@@ -318,7 +274,7 @@ def test_power_must_reach_the_papers_effect() -> None:
     q = Quantity(kind="relative-change", value=13.7, unit="percent", decimals=1)
     claimed = judge(effect_claim(relative, quantity=q), record(measurements(0.05, [0, 1, 2])))
     power = next(c for c in claimed.details["validity"] if c["name"] == "power")
-    assert "the claim's 13.7%" in power["detail"]
+    assert "the claim's +13.7%" in power["detail"]
 
 
 # --------------------------------------------------------------------------------------------------- dispatch
