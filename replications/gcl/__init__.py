@@ -49,7 +49,7 @@ SMOKE = ScaleSpec(
 )
 PROXY = ScaleSpec(
     # sized for an idle 2-core CPU (one thread); measured wall times are in the README
-    requirements=Requirements(minutes=8, packages=["torch", "transformers", "tokenizers", "PIL"]),
+    requirements=Requirements(minutes=6, packages=["torch", "transformers", "tokenizers", "PIL"]),
     config={
         **_COMMON,
         "ks": [1, 5],
