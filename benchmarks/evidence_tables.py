@@ -29,12 +29,22 @@ def main() -> int:
     parser.add_argument("--embedder", choices=("none", "minilm"), default="minilm")
     parser.add_argument("--keep", type=Path, help="Write the corpus (.tex, .pdf) here and keep it.")
     parser.add_argument("--show", type=int, default=10, help="Print this many wrong verdicts with their notes.")
-    parser.add_argument("--spellings", action="store_true",
-                        help="Write names in claims as other writers do (case, hyphens, accents, w/o, NDCG@10).")
-    parser.add_argument("--cross-check", action="store_true",
-                        help="Also read every table with pdfplumber (pdfminer.six) and count the cells read otherwise.")
-    parser.add_argument("--variants", type=int, default=0,
-                        help="Also typeset each paper this many more times in random styles (numeric claims).")
+    parser.add_argument(
+        "--spellings",
+        action="store_true",
+        help="Write names in claims as other writers do (case, hyphens, accents, w/o, NDCG@10).",
+    )
+    parser.add_argument(
+        "--cross-check",
+        action="store_true",
+        help="Also read every table with pdfplumber (pdfminer.six) and count the cells read otherwise.",
+    )
+    parser.add_argument(
+        "--variants",
+        type=int,
+        default=0,
+        help="Also typeset each paper this many more times in random styles (numeric claims).",
+    )
     args = parser.parse_args()
 
     from latex_corpus import corpus, restyled
@@ -107,8 +117,15 @@ def run(args: argparse.Namespace, folder: Path, papers: list, variants: list) ->
     for shape in order:
         t = tallies[shape]
         style = "bold" if shape.startswith("all") else None
-        row = [shape, str(t.total), str(t.right), str(t.false_supported), str(t.false_contradicted),
-               str(t.not_found), f"{100 * t.right / t.total:.1f}"]
+        row = [
+            shape,
+            str(t.total),
+            str(t.right),
+            str(t.false_supported),
+            str(t.false_contradicted),
+            str(t.not_found),
+            f"{100 * t.right / t.total:.1f}",
+        ]
         if args.cross_check:
             totals = [sum(v[0] for v in cross.values()), sum(v[1] for v in cross.values())]
             row += [str(v) for v in (totals if shape == "all numeric" else cross.get(shape, ["", ""]))]

@@ -15,7 +15,7 @@ from plugin_support import install_entry_points
 from claimcheck.plugins import ExperimentLoadError, ExperimentRegistry, UnknownExperimentError, installed_experiments
 
 REPO = Path(__file__).resolve().parent.parent
-GOOD = '''
+GOOD = """
 from claimcheck.experiments import Requirements, ScaleSpec, define_experiment
 from claimcheck.models import ExperimentOutput
 
@@ -24,7 +24,7 @@ def one(ctx):
     return ExperimentOutput()
 
 not_an_experiment = 42
-'''
+"""
 
 
 @pytest.fixture

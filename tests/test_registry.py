@@ -281,7 +281,6 @@ def test_a_target_must_name_a_condition_and_metric_the_experiment_measures(regis
     assert check(linked({"effect": scored})).claims[0].replication
 
 
-
 # --------------------------------------------------------------------------------------------------- hostile files
 
 

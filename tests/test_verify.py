@@ -258,9 +258,7 @@ def failing(ctx: RunContext) -> ExperimentOutput:
     raise RuntimeError("diverged")
 
 
-@define_experiment(
-    INTERRUPTED, paper="engine-test", scales={"proxy": ScaleSpec(requirements=Requirements(minutes=0))}
-)
+@define_experiment(INTERRUPTED, paper="engine-test", scales={"proxy": ScaleSpec(requirements=Requirements(minutes=0))})
 def interrupted(ctx: RunContext) -> ExperimentOutput:
     """Ctrl-C in the middle of a run."""
     ctx.step("working", total=2)

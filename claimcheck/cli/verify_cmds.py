@@ -44,8 +44,13 @@ class CacheOption(StrEnum):
 # `--fail-on` shorthands; any verdict name is accepted too (comma-separated).
 FAIL_SETS = {
     "refuted": {Verdict.REFUTED, Verdict.DIRECTION_NOT_REPRODUCED},
-    "any": {Verdict.REFUTED, Verdict.DIRECTION_NOT_REPRODUCED, Verdict.INCONCLUSIVE, Verdict.NOT_APPLICABLE,
-            Verdict.ERROR},
+    "any": {
+        Verdict.REFUTED,
+        Verdict.DIRECTION_NOT_REPRODUCED,
+        Verdict.INCONCLUSIVE,
+        Verdict.NOT_APPLICABLE,
+        Verdict.ERROR,
+    },
 }
 
 Ids = Annotated[list[str] | None, typer.Argument(help="Claim ids (default: every claim).")]

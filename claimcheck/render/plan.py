@@ -82,9 +82,8 @@ def _print_budget(console: Console, budget: Budget, needs: Sequence[Estimate], a
     if fit:
         text += f" (about {_minutes(sum(n.seconds for n in fit))})"
     # a run is checked against the time left before it starts; once started it runs to its end
-    text += (
-        "; a run starts only while its estimate fits the time left, and a started run finishes"
-        + (f" (the longest admitted: ~{_minutes(longest)})" if fit else "")
+    text += "; a run starts only while its estimate fits the time left, and a started run finishes" + (
+        f" (the longest admitted: ~{_minutes(longest)})" if fit else ""
     )
     console.print(Text(text, style="yellow"))
 

@@ -58,7 +58,7 @@ def short_id(claim_id: str, width: int, ids: Sequence[str]) -> str:
     others = [i for i in ids if i != claim_id]
     for room in range(max(width - 1, 2), len(claim_id)):
         for tail in sorted(range(room), key=lambda t: (abs(t - room // 2), -t)):  # balanced first, longer tails
-            short = f"{claim_id[: room - tail]}…{claim_id[len(claim_id) - tail:]}"
+            short = f"{claim_id[: room - tail]}…{claim_id[len(claim_id) - tail :]}"
             if not any(_matches(short, other) for other in others):
                 return short
     return claim_id

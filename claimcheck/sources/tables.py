@@ -317,8 +317,10 @@ def _glue_deviations(row: TableRow, size: float) -> None:
     out: list[Word] = []
     for w in words:
         last = out[-1] if out else None
-        joins = last is not None and w.x0 - last.x1 < 1.2 * size and (
-            w.text.startswith(("±", "+/-")) or last.text.endswith(("±", "+/-"))
+        joins = (
+            last is not None
+            and w.x0 - last.x1 < 1.2 * size
+            and (w.text.startswith(("±", "+/-")) or last.text.endswith(("±", "+/-")))
         )
         if joins:
             out[-1] = _joined(last, w)
@@ -328,8 +330,18 @@ def _glue_deviations(row: TableRow, size: float) -> None:
 
 
 def _joined(a: Word, b: Word) -> Word:
-    return Word(min(a.x0, b.x0), min(a.y0, b.y0), max(a.x1, b.x1), max(a.y1, b.y1), a.baseline, max(a.size, b.size),
-                f"{a.text} {b.text}", f"{a.main} {b.main}" if b.size >= 0.8 * a.size else a.main, a.block, a.line)
+    return Word(
+        min(a.x0, b.x0),
+        min(a.y0, b.y0),
+        max(a.x1, b.x1),
+        max(a.y1, b.y1),
+        a.baseline,
+        max(a.size, b.size),
+        f"{a.text} {b.text}",
+        f"{a.main} {b.main}" if b.size >= 0.8 * a.size else a.main,
+        a.block,
+        a.line,
+    )
 
 
 def text_region(layout: PageLayout, cap: Caption, taken: list[Region], used: set[int]) -> Region | None:
@@ -373,8 +385,11 @@ def _tabular_run(rows: list[TableRow], cap: Caption, direction: int) -> list[Tab
         size = _size(row.words)
         first = _size(picked[0].words) if picked else size
         gap = (row.top - edge) if direction == 1 else (edge - row.bottom)
-        pitch = statistics.median(abs(b.baseline - a.baseline) for a, b in pairwise(picked)) \
-            if len(picked) > 1 else 1.5 * first
+        pitch = (
+            statistics.median(abs(b.baseline - a.baseline) for a, b in pairwise(picked))
+            if len(picked) > 1
+            else 1.5 * first
+        )
         if gap > 2.2 * first or (picked and (gap > pitch or abs(size - first) > 0.15 * first)):
             break
         ps = phrases(row.words, 0.75 * size)

@@ -36,7 +36,6 @@ def test_plot_has_band_claimed_line_and_measurement() -> None:
     assert plot_svg(ClaimResult(claim_id="c", verdict=Verdict.NOT_RUN)) == ""
 
 
-
 def test_a_range_claim_is_plotted_as_its_two_ends_inside_the_band_the_verdict_used() -> None:
     # the claim 0.42–0.45 ± 0.006: its band is [0.414, 0.456], not the midpoint ± the tolerance
     r = ClaimResult(claim_id="r", verdict=Verdict.VERIFIED, claimed=0.435, measured=0.448, interval=(0.446, 0.45),
@@ -48,6 +47,7 @@ def test_a_range_claim_is_plotted_as_its_two_ends_inside_the_band_the_verdict_us
     ends = [float(line.get("x1")) for line in root.iter(f"{SVG}line") if line.get("stroke-dasharray")]
     left, width = float(band.get("x")), float(band.get("width"))
     assert all(left < x < left + width for x in ends)  # both ends inside the band, which the midpoint ± 0.006 is not
+
 
 def test_a_results_page_summary_first_then_claims_by_paper() -> None:
     registry, export = every_verdict_export()

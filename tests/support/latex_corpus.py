@@ -101,19 +101,25 @@ def paper_cocodr() -> PaperSpec:
             "On the BEIR benchmark COCO-DR outperforms dense retrievers with ten times more parameters.",
         ],
         sections=[
-            ("Introduction", [
-                "Zero-shot dense retrieval transfers a model trained on MS MARCO to new domains. "
-                "The vocabulary of a biomedical corpus differs from that of web search queries.",
-            ]),
-            ("Results", [
-                "Table 1 lists nDCG@10 on twelve BEIR datasets for sparse and dense baselines.",
-                t1,
-                "Table 2 removes one technique at a time.",
-                t2,
-                "Removing iDRO lowers accuracy on most datasets, and removing COCO lowers it more.",
-                t3,
-                "The implicit robust optimization does not require group labels.",
-            ]),
+            (
+                "Introduction",
+                [
+                    "Zero-shot dense retrieval transfers a model trained on MS MARCO to new domains. "
+                    "The vocabulary of a biomedical corpus differs from that of web search queries.",
+                ],
+            ),
+            (
+                "Results",
+                [
+                    "Table 1 lists nDCG@10 on twelve BEIR datasets for sparse and dense baselines.",
+                    t1,
+                    "Table 2 removes one technique at a time.",
+                    t2,
+                    "Removing iDRO lowers accuracy on most datasets, and removing COCO lowers it more.",
+                    t3,
+                    "The implicit robust optimization does not require group labels.",
+                ],
+            ),
         ],
         font="times",
     )
@@ -194,13 +200,23 @@ def paper_optical() -> PaperSpec:
             "languages, including neural machine translation.",
         ],
         sections=[
-            ("Method", [
-                "OPTICAL forms the cross-lingual token alignment task as an optimal transport problem. "
-                "The teacher is a monolingual retrieval model that already knows query document matching.",
-            ]),
-            ("Experiments", [clir_main(), "Table 1 shows MAP on seven language pairs.", clir_ablation(),
-                             clir_grid(), "The neural machine translation baseline is strong on high-resource "
-                             "pairs."]),
+            (
+                "Method",
+                [
+                    "OPTICAL forms the cross-lingual token alignment task as an optimal transport problem. "
+                    "The teacher is a monolingual retrieval model that already knows query document matching.",
+                ],
+            ),
+            (
+                "Experiments",
+                [
+                    clir_main(),
+                    "Table 1 shows MAP on seven language pairs.",
+                    clir_ablation(),
+                    clir_grid(),
+                    "The neural machine translation baseline is strong on high-resource pairs.",
+                ],
+            ),
         ],
         two_column=False,
         font="palatino",
@@ -249,8 +265,11 @@ def models_as_rows() -> TableSpec:
 
 
 def small_booktabs() -> TableSpec:
-    rows = [Row(("CL",), Identity(subject="CL")), Row(("GCL",), Identity(subject="GCL")),
-            Row(("GCL w/o fused",), Identity(subject="GCL", condition="without fused"))]
+    rows = [
+        Row(("CL",), Identity(subject="CL")),
+        Row(("GCL",), Identity(subject="GCL")),
+        Row(("GCL w/o fused",), Identity(subject="GCL", condition="without fused")),
+    ]
     cols = [Col((d,), Identity(dataset=d)) for d in ("WebQA", "CIRR")]
     return TableSpec(
         name="two tables on one page (booktabs)",
@@ -290,9 +309,16 @@ def paper_gcl() -> PaperSpec:
         ],
         sections=[
             ("Approach", ["GCL computes six directional InfoNCE terms over image, text and fused embeddings."]),
-            ("Results", [three_level(), models_as_rows(),
-                         "The fused embedding helps most when the query holds an image and a text.",
-                         small_booktabs(), small_plain()]),
+            (
+                "Results",
+                [
+                    three_level(),
+                    models_as_rows(),
+                    "The fused embedding helps most when the query holds an image and a text.",
+                    small_booktabs(),
+                    small_plain(),
+                ],
+            ),
         ],
         font="helvet",
     )
@@ -302,8 +328,14 @@ def paper_gcl() -> PaperSpec:
 
 
 def group_label_column() -> TableSpec:
-    groups = [("Sparse", "BM25"), ("", "docT5query"), ("Dense", "DPR"), ("", "TAS-B"), ("", "GenQ"),
-              ("Late", "ColBERT")]
+    groups = [
+        ("Sparse", "BM25"),
+        ("", "docT5query"),
+        ("Dense", "DPR"),
+        ("", "TAS-B"),
+        ("", "GenQ"),
+        ("Late", "ColBERT"),
+    ]
     rows = [Row(labels, Identity(subject=labels[1])) for labels in groups]
     cols = [Col(("nDCG@10", d), Identity(dataset=d, metric="nDCG@10")) for d in ("NQ", "HotpotQA", "FiQA")]
     cols += [Col(("R@100", d), Identity(dataset=d, metric="R@100")) for d in ("NQ", "HotpotQA", "FiQA")]
@@ -374,11 +406,23 @@ def paper_dense() -> PaperSpec:
             "Dense retrievers trained on NQ transfer poorly to specialised domains.",
         ],
         sections=[
-            ("Setup", ["All retrievers use the same BERT-base encoder where applicable. "
-                       "We report nDCG@10 and R@100 unless a table says otherwise."]),
-            ("Results", [group_label_column(), grid_percent(),
-                         "BM25 remains a strong baseline on argument retrieval.", rule_less_small(),
-                         wide_thirteen()]),
+            (
+                "Setup",
+                [
+                    "All retrievers use the same BERT-base encoder where applicable. "
+                    "We report nDCG@10 and R@100 unless a table says otherwise."
+                ],
+            ),
+            (
+                "Results",
+                [
+                    group_label_column(),
+                    grid_percent(),
+                    "BM25 remains a strong baseline on argument retrieval.",
+                    rule_less_small(),
+                    wide_thirteen(),
+                ],
+            ),
         ],
         font="cm",
     )

@@ -235,8 +235,10 @@ def latex_table(spec: TableSpec, number: int) -> tuple[str, list[TruthCell]]:
     ruled = style.rules in ("grid", "hline")
     bar = "|" if style.rules == "grid" else ""
     colspec = bar + bar.join(["l"] * n_label) + bar + bar.join(["c"] * len(spec.cols)) + bar
-    top, mid, bottom = (r"\toprule", r"\midrule", r"\bottomrule") if style.rules == "booktabs" else (
-        (r"\hline", r"\hline", r"\hline") if ruled else ("", "", "")
+    top, mid, bottom = (
+        (r"\toprule", r"\midrule", r"\bottomrule")
+        if style.rules == "booktabs"
+        else ((r"\hline", r"\hline", r"\hline") if ruled else ("", "", ""))
     )
     lines = [rf"\begin{{tabular}}{{{colspec}}}", top]
     paths = [c.path for c in spec.cols]

@@ -88,6 +88,7 @@ def plumber_tables(path: Path) -> list[TableData]:
 def _cells(tables: list[TableData]) -> dict[tuple[str, str, str], float | None]:
     """Cells by table label and header paths, the paths compared as the matcher compares them (by their words:
     "ANCE†" and "ANCE †" are one label)."""
+
     def path(labels: list[str]) -> str:
         return " / ".join(" ".join(name_tokens(label)) for label in labels)
 
