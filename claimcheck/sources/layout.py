@@ -97,14 +97,33 @@ def _word(chars: list[tuple[str, Any, float, float]], block: int, line: int) -> 
     )
 
 
+def _upright(line: dict, block: int, line_no: int) -> Word | None:
+    """A line turned 90° to read upwards, as `\\rotatebox{90}` sets a narrow column's header, as one word lying
+    where the header row expects it: across the line's width, its foot on the line's lower end (where the text
+    starts, on the header row's baseline). The whole line is one word, so "Hybrid model" stays one label."""
+    spans = line.get("spans", [])
+    text = "".join(ch["c"] for span in spans for ch in span.get("chars", [])).strip()
+    if not text:
+        return None
+    size = max(float(span.get("size", 0)) for span in spans) or 1.0
+    x0, _, x1, bottom = (float(v) for v in line["bbox"])
+    baseline = bottom - 0.2 * size
+    main = "".join(ch["c"] for span in spans if float(span.get("size", 0)) >= MINOR * size for ch in span["chars"])
+    return Word(x0, baseline - 0.8 * size, x1, bottom, baseline, size, text, main.strip(), block, line_no)
+
+
 def _words(raw: dict) -> list[Word]:
     out: list[Word] = []
     line_no = 0
     for block_no, block in enumerate(raw.get("blocks", [])):
         for line in block.get("lines", []):
             line_no += 1
-            if abs(line.get("dir", (1, 0))[1]) > 0.01:
-                continue  # rotated text (a sideways header) is not read as a table cell or a sentence
+            direction = line.get("dir", (1, 0))
+            if abs(direction[1]) > 0.01:
+                word = _upright(line, block_no, line_no) if direction[1] < -0.99 else None
+                if word:
+                    out.append(word)
+                continue  # other rotations (upside down, slanted, reading downwards) are not read at all
             current: list[tuple[str, Any, float, float]] = []
             last_x1 = None
             for span in line.get("spans", []):

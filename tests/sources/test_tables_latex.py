@@ -5,6 +5,7 @@ benchmarks/evidence_tables.py)."""
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -99,3 +100,35 @@ def test_pdfplumber_reads_the_same_cells(typeset_corpus) -> None:
     counts, differ = disagreements(typeset_corpus[0][1])
     assert sum(counts.values()) == sum(1 for c in typeset_corpus[0][2]), counts
     assert differ == []
+
+
+ROTATED = r"""\documentclass[10pt]{article}
+\usepackage{graphicx}
+\begin{document}
+\begin{table}[h]
+\centering
+\begin{tabular}{l|rrr}
+\hline
+Language & \rotatebox{90}{mBERT} & \rotatebox{90}{XLM-R} & \rotatebox{-90}{XDist} \\
+\hline
+Swahili & 12.1\% & 15.8\% & 21.4\% \\
+Yoruba & 8.3\% & 10.2\% & 14.9\% \\
+\hline
+\end{tabular}
+\caption{Per-language MAP on the low-resource subset.}
+\end{table}
+\end{document}
+"""
+
+
+def test_headers_turned_to_read_upwards_are_read_and_other_turns_are_not(tmp_path: Path) -> None:
+    """`\rotatebox{90}` is how narrow columns' headers are set; a header turned the other way is left unread
+    (its column then has no label, so no claim can pick out its cells)."""
+    tex = tmp_path / "rotated.tex"
+    tex.write_text(ROTATED)
+    done = subprocess.run([PDFLATEX, "-interaction=nonstopmode", tex.name], cwd=tmp_path, capture_output=True)
+    assert done.returncode == 0, done.stdout[-1500:]
+    cells = _cells(tmp_path / "rotated.pdf")
+    assert cells[("Table 1", "Swahili", "mBERT")] == 12.1
+    assert cells[("Table 1", "Yoruba", "XLM-R")] == 10.2
+    assert not any(col == "XDist" for _, _, col in cells)
