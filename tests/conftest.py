@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+import re
+import sys
+from importlib.metadata import PackageNotFoundError, requires, version
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Stop at once, with one line, in a Python that lacks the package or what it needs: otherwise every test
+    module fails to import on its own, and `pytest` and `python -m pytest` (which puts the checkout, and the
+    egg-info an editable install leaves there, on sys.path) fail apart."""
+    try:
+        needs = [re.match(r"[A-Za-z0-9._-]+", r)[0] for r in requires("claimcheck-lab") or [] if "extra" not in r]
+        for name in needs:
+            version(name)
+    except PackageNotFoundError as missing:
+        raise pytest.UsageError(
+            f"{missing.name} is not installed in this Python ({sys.executable}): run the README's test command, "
+            "which installs claimcheck-lab and its locked dependencies into .venv, or activate that .venv"
+        ) from None
 
 
 @pytest.fixture(autouse=True)
