@@ -12,7 +12,7 @@ hostile 3.7 KB file can hold 240,000 spans, and a ruled grid of 50,000 cells too
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 # A dense two-column page holds about 8,000 characters and a few hundred drawing items; these limits are
@@ -101,15 +101,14 @@ def _upright(line: dict, block: int, line_no: int) -> Word | None:
     """A line turned 90° to read upwards, as `\\rotatebox{90}` sets a narrow column's header, as one word lying
     where the header row expects it: across the line's width, its foot on the line's lower end (where the text
     starts, on the header row's baseline). The whole line is one word, so "Hybrid model" stays one label."""
-    spans = line.get("spans", [])
-    text = "".join(ch["c"] for span in spans for ch in span.get("chars", [])).strip()
-    if not text:
+    chars = [(ch["c"], ch["bbox"], float(span.get("size", 0)) or 1.0, 0.0) for span in line.get("spans", [])
+             for ch in span.get("chars", [])]  # fmt: skip
+    word = _word(chars, block, line_no)
+    if word is None:
         return None
-    size = max(float(span.get("size", 0)) for span in spans) or 1.0
     x0, _, x1, bottom = (float(v) for v in line["bbox"])
-    baseline = bottom - 0.2 * size
-    main = "".join(ch["c"] for span in spans if float(span.get("size", 0)) >= MINOR * size for ch in span["chars"])
-    return Word(x0, baseline - 0.8 * size, x1, bottom, baseline, size, text, main.strip(), block, line_no)
+    baseline = bottom - 0.2 * word.size
+    return replace(word, x0=x0, y0=baseline - 0.8 * word.size, x1=x1, y1=bottom, baseline=baseline)
 
 
 def _words(raw: dict) -> list[Word]:
